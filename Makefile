@@ -1,0 +1,45 @@
+# Linli — two commands: `make run` and `make test`. Both are idempotent.
+PYTHON ?= $(shell scripts/find-python)
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test install lint fmt typecheck worker web demo messages clean
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@test -n "$(PYTHON)" || { scripts/find-python; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(UV) sync --frozen --python $(PY)
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo --if-empty
+	$(PY) manage.py collectstatic --noinput -v 0
+	@$(PY) manage.py demo_accounts
+	@scripts/serve $(PY)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: install
+	$(VENV)/bin/mypy config linli
+
+messages: install
+	cd linli && ../$(PY) ../manage.py makemessages -l en --no-obsolete && ../$(PY) ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) staticfiles

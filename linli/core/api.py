@@ -1,0 +1,156 @@
+"""API building blocks: authentication, the one error body, pagination, route scoping marks.
+
+The NinjaAPI itself is assembled in config/api.py from each app's `api.router`, because the
+shared kernel depends on no app of ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.utils.module_loading import import_string
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import PageNumberPagination
+from ninja.renderers import JSONRenderer
+from ninja.security import APIKeyHeader, SessionAuth
+
+from linli.core.errors import ApplicationError
+from linli.core.middleware import current_request
+from linli.core.scoping import scope_of
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    detail: Any = None
+
+
+ERROR_RESPONSES: dict[int, type[Schema]] = {
+    401: ErrorBody,
+    403: ErrorBody,
+    404: ErrorBody,
+    409: ErrorBody,
+    422: ErrorBody,
+}
+
+
+class BearerTokenAuth(APIKeyHeader):
+    """`Authorization: Bearer <token>` for other systems; tokens are hashed at rest."""
+
+    param_name = "Authorization"
+    openapi_description = "管理员创建的 API 令牌：Authorization: Bearer <token>"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if not key or not key.startswith("Bearer "):
+            return None
+        # The kernel knows no app: the token store is named in settings (accounts provides it).
+        token_lookup = import_string(settings.LINLI_API_TOKEN_AUTHENTICATOR)
+        token = token_lookup(key.removeprefix("Bearer ").strip())
+        if token is not None:
+            context = current_request.get()
+            if context is not None:
+                context.user = token.created_by
+        return token
+
+
+class StaffSessionAuth(SessionAuth):
+    """Browser session (with CSRF) for the platform's own pages."""
+
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON without \\u escapes: Chinese stays readable in logs and clients."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+class LinliPagination(PageNumberPagination):
+    """Page-number pagination on every list: ?page=N&page_size=M (at most 500)."""
+
+
+def write_allowed(request: HttpRequest) -> None:
+    """Refuse writes to read-only principals (leaders, read tokens)."""
+    if not scope_of(request.auth).can_write:  # type: ignore[attr-defined]
+        raise ApplicationError("read_only", "当前账号或令牌为只读，不能修改数据", status=403)
+
+
+def scoped_to(model: type) -> Callable[[F], F]:
+    """Mark an API operation as reading/writing rows of `model` (for the scoping test)."""
+
+    def mark(func: F) -> F:
+        func.linli_scoped_model = model  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def not_region_data(reason: str) -> Callable[[F], F]:
+    """Mark an operation that serves no region-scoped row (e.g. the caller's own profile)."""
+
+    def mark(func: F) -> F:
+        func.linli_unscoped_reason = reason  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def _error(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, detail: Any = None
+):
+    return api.create_response(
+        request, {"code": code, "message": message, "detail": detail}, status=status
+    )
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Every failure answers {"code", "message", "detail"} with a Chinese message."""
+
+    @api.exception_handler(ApplicationError)
+    def application_error(request: HttpRequest, exc: ApplicationError):  # type: ignore[no-untyped-def]
+        return api.create_response(request, exc.as_body(), status=exc.status)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request: HttpRequest, exc: NinjaValidationError):  # type: ignore[no-untyped-def]
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors
+        ]
+        return _error(api, request, 422, "invalid_input", "提交的数据不符合要求", errors)
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: Exception):  # type: ignore[no-untyped-def]
+        return _error(api, request, 401, "unauthenticated", "请先登录或提供有效的 API 令牌")
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request: HttpRequest, exc: Exception):  # type: ignore[no-untyped-def]
+        return _error(api, request, 403, "forbidden", "没有权限执行此操作")
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Exception):  # type: ignore[no-untyped-def]
+        return _error(api, request, 404, "not_found", "未找到该记录，或您无权查看")
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError):  # type: ignore[no-untyped-def]
+        messages = {
+            401: ("unauthenticated", "请先登录或提供有效的 API 令牌"),
+            403: ("forbidden", "没有权限执行此操作"),
+            404: ("not_found", "未找到该记录，或您无权查看"),
+            405: ("method_not_allowed", "不支持该请求方法"),
+            409: ("conflict", "数据已被他人修改，请刷新后重试"),
+        }
+        code, message = messages.get(exc.status_code, ("error", "请求无法处理"))
+        return _error(api, request, exc.status_code, code, message, str(exc) or None)
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception):  # type: ignore[no-untyped-def]
+        import logging
+
+        logging.getLogger("linli.api").exception("unhandled API error")
+        return _error(api, request, 500, "server_error", "服务器内部错误，请稍后重试")

@@ -1,0 +1,38 @@
+"""Request context for the audit log (who and from where), kept in a context variable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+
+@dataclass
+class RequestContext:
+    user: Any = None
+    ip_address: str | None = None
+
+
+current_request: ContextVar[RequestContext | None] = ContextVar("linli_request", default=None)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind the county's reverse proxy the first X-Forwarded-For hop is the client.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        context = RequestContext(user=getattr(request, "user", None), ip_address=client_ip(request))
+        token = current_request.set(context)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)

@@ -1,0 +1,68 @@
+"""Region scoping: who may see which rows.
+
+Every scoped row stores the 12/15-digit code of its region. A principal (a user or an API
+token) holds a set of code *prefixes*; a row is visible when its code starts with one of
+them. This module is the one mechanism behind the API, the pages and the admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# Length of the significant prefix of a region code at each level of the tree.
+LEVEL_PREFIX_LENGTH = {"county": 6, "town": 9, "community": 12, "grid": 15}
+
+
+def region_prefix(code: str, level: str) -> str:
+    """The prefix that every descendant of a region shares with it."""
+    return code[: LEVEL_PREFIX_LENGTH[level]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a principal may see (prefixes) and whether it may write."""
+
+    prefixes: tuple[str, ...] = ()
+    can_write: bool = False
+    is_global: bool = False  # platform superuser: everything
+    department_ids: tuple[int, ...] = field(default=())
+
+    def covers(self, code: str | None) -> bool:
+        if self.is_global:
+            return True
+        return bool(code) and any(code.startswith(p) for p in self.prefixes)  # type: ignore[union-attr]
+
+    def narrowed_to(self, prefix: str) -> Scope:
+        """The same scope restricted to one sub-region (the region switcher)."""
+        if not self.is_global and not any(prefix.startswith(p) for p in self.prefixes):
+            return self
+        return Scope(prefixes=(prefix,), can_write=self.can_write, is_global=False)
+
+
+EMPTY_SCOPE = Scope()
+
+
+class HasScope(Protocol):
+    @property
+    def linli_scope(self) -> Scope: ...
+
+
+def scope_of(principal: Any) -> Scope:
+    """The scope of a user, an API token, or a Scope itself; nothing for anyone else."""
+    if isinstance(principal, Scope):
+        return principal
+    if principal is None or not getattr(principal, "is_authenticated", True):
+        return EMPTY_SCOPE
+    scope = getattr(principal, "linli_scope", None)
+    return scope if isinstance(scope, Scope) else EMPTY_SCOPE
+
+
+ACTIVE_PREFIX_SESSION_KEY = "linli_active_region_prefix"
+
+
+def request_scope(request: Any) -> Scope:
+    """The user's scope, narrowed to the region chosen in the region switcher (pages only)."""
+    scope = scope_of(getattr(request, "user", None))
+    prefix = request.session.get(ACTIVE_PREFIX_SESSION_KEY) if hasattr(request, "session") else None
+    return scope.narrowed_to(prefix) if prefix else scope

@@ -1,0 +1,171 @@
+"""Reads of the region tree, always narrowed to what the principal may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from linli.core.errors import NotFound
+from linli.core.scoping import scope_of
+from linli.regions.models import Region
+
+LEVEL_DEPTH = {"county": 0, "town": 1, "community": 2, "grid": 3}
+LEVEL_IMPORT_LABEL = {"county": "县", "town": "镇", "community": "社区", "grid": "网格"}
+
+
+@dataclass
+class RegionNode:
+    """One region in a tree listing; `depth` is relative to the listing's top (0)."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    depth: int
+    urban_rural_code: str = ""
+    center_lng: float | None = None
+    center_lat: float | None = None
+    population: int | None = None
+    households: int | None = None
+    is_illustrative: bool = False
+    children: list[RegionNode] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        if self.level == Region.Level.COMMUNITY:
+            return "村" if self.urban_rural_code.startswith("2") else "社区"
+        return str(Region.Level(self.level).label)
+
+
+def code_prefix(code: str) -> str:
+    """The prefix all descendants share, read off a well-formed code (no query needed)."""
+    if len(code) == 12 and code.endswith("000000"):
+        return code[:6]
+    if len(code) == 12 and code.endswith("000"):
+        return code[:9]
+    return code
+
+
+_NODE_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "level",
+    "parent_id",
+    "urban_rural_code",
+    "center_lng",
+    "center_lat",
+    "population",
+    "households",
+    "is_illustrative",
+)
+
+
+def region_tree_for(principal: Any, root_code: str | None = None) -> list[RegionNode]:
+    """The visible subtree as a flat pre-order list (parents before children), one query.
+
+    Ordering by code is a depth-first walk because a child's code extends its parent's
+    prefix. With `root_code`, only that region and its descendants; NotFound if unseen.
+    """
+    queryset = Region.objects.visible_to(principal)
+    if root_code is not None:
+        queryset = queryset.filter(code__startswith=code_prefix(root_code))
+    rows = list(queryset.order_by("code").values(*_NODE_FIELDS))
+    if root_code is not None and not any(r["code"] == root_code for r in rows):
+        raise NotFound("region_not_found", _("区划不存在或无权查看"))
+    top = min((LEVEL_DEPTH[r["level"]] for r in rows), default=0)
+    return [RegionNode(depth=LEVEL_DEPTH[r["level"]] - top, **r) for r in rows]
+
+
+def region_tree_nested(nodes: list[RegionNode]) -> list[RegionNode]:
+    """Link a flat listing into trees (fills `children`); returns the top nodes."""
+    by_id = {n.id: n for n in nodes}
+    roots: list[RegionNode] = []
+    for node in nodes:
+        node.children = []
+    for node in nodes:
+        parent = by_id.get(node.parent_id) if node.parent_id is not None else None
+        (parent.children if parent is not None else roots).append(node)
+    return roots
+
+
+def region_get_visible(principal: Any, code: str) -> Region:
+    """The region with this code, if the principal may see it; otherwise NotFound (404)."""
+    region = Region.objects.visible_to(principal).filter(code=code).first()
+    if region is None:
+        raise NotFound("region_not_found", _("区划不存在或无权查看"))
+    return region
+
+
+def region_children(principal: Any, code: str) -> QuerySet[Region]:
+    """The visible children of a visible region, by code, each with `child_count`."""
+    parent = region_get_visible(principal, code)
+    return (
+        Region.objects.visible_to(principal)
+        .filter(parent=parent)
+        .annotate(child_count=Count("children"))
+        .order_by("code")
+    )
+
+
+def region_roots_for(principal: Any) -> QuerySet[Region]:
+    """The top regions of the principal's scope (the county for a county admin, etc.)."""
+    scope = scope_of(principal)
+    queryset = Region.objects.visible_to(principal)
+    if scope.is_global:
+        return queryset.filter(parent__isnull=True).order_by("code")
+    codes = [p.ljust(12, "0") if len(p) < 12 else p for p in scope.prefixes]
+    return queryset.filter(code__in=codes).order_by("code")
+
+
+def region_export_rows(principal: Any) -> list[dict[str, Any]]:
+    """Every visible region as an import row (keys of `io.REGION_COLUMNS`), by code."""
+    rows = (
+        Region.objects.visible_to(principal)
+        .order_by("code")
+        .values(
+            "code",
+            "name",
+            "level",
+            "parent__code",
+            "urban_rural_code",
+            "center_lng",
+            "center_lat",
+            "population",
+            "households",
+        )
+    )
+    result = []
+    for row in rows:
+        level = row["level"]
+        if level == Region.Level.COMMUNITY:
+            label = "村" if row["urban_rural_code"].startswith("2") else "社区"
+        elif level == Region.Level.TOWN and row["name"].endswith("街道"):
+            label = "街道"
+        else:
+            label = LEVEL_IMPORT_LABEL[level]
+        parent_code = row.pop("parent__code") or ""
+        result.append({**row, "level": label, "parent_code": parent_code})
+    return result
+
+
+def region_list(
+    principal: Any,
+    *,
+    level: str | None = None,
+    parent_code: str | None = None,
+    query: str | None = None,
+) -> QuerySet[Region]:
+    """Visible regions, filtered by level, parent code, or a name/code fragment."""
+    regions = Region.objects.visible_to(principal).select_related("parent").order_by("code")
+    if level:
+        regions = regions.filter(level=level)
+    if parent_code:
+        regions = regions.filter(parent__code=parent_code)
+    if query:
+        regions = regions.filter(Q(name__contains=query) | Q(code__startswith=query))
+    return regions

@@ -1,0 +1,32 @@
+from itertools import count
+
+from linli.core.testing import ScopedBuilder
+from linli.regions.models import Region
+
+_serial = count(500)
+
+
+def _community(town: Region) -> tuple[Region, str]:
+    n = next(_serial)
+    region = Region.objects.create(
+        code=f"{town.code[:9]}{n:03d}",
+        name=f"测试社区{n}",
+        level="community",
+        parent=town,
+        urban_rural_code="220",
+    )
+    return region, region.name
+
+
+def _community_payload(town: Region) -> dict:
+    n = next(_serial)
+    return {
+        "code": f"{town.code[:9]}{n:03d}",
+        "name": f"新建村{n}",
+        "level": "community",
+        "parent_code": town.code,
+        "urban_rural_code": "220",
+    }
+
+
+BUILDERS = {Region: ScopedBuilder(make=_community, create_payload=_community_payload)}
