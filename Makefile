@@ -25,6 +25,7 @@ run: install
 	@scripts/serve $(PY)
 
 test: install
+	@scripts/ensure-test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

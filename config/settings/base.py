@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
+    "linli.core.middleware.ApplicationErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -202,6 +203,8 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = False
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS += ["security.W021"]  # HSTS preload is the operator's choice
+
+LINLI_DOWNLOAD_DIR = os.environ.get("LINLI_DOWNLOAD_DIR", str(BASE_DIR / "var" / "downloads"))
 
 # --- API ---
 LINLI_API_TOKEN_AUTHENTICATOR = "linli.accounts.tokens.api_token_authenticate"

@@ -9,10 +9,9 @@ from .base import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Tests use their own file so that they never touch the developer's demo database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}  # noqa: F405
-else:
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Test runs open and close many connections; the pool would only hold them open.
     DATABASES["default"]["OPTIONS"] = {}
+# SQLite tests run in a shared in-memory database (Django's default), never on the demo file.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 AXES_ENABLED = True

@@ -36,3 +36,23 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             current_request.reset(token)
+
+
+class ApplicationErrorMiddleware:
+    """Renders an ApplicationError raised by a page as a page with its status and message
+    (the API renders the same error as JSON through its own handlers)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from linli.core.errors import ApplicationError
+
+        if not isinstance(exception, ApplicationError):
+            return None
+        return render(request, "core/error.html", {"error": exception}, status=exception.status)

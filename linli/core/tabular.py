@@ -13,7 +13,7 @@ import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -199,19 +199,14 @@ def format_of(filename: str | None, data: bytes = b"") -> Format:
     )
 
 
-def read_table(source: Source, *, filename: str | None = None) -> Table:
-    """Read the first sheet of an XLSX, or a CSV (UTF-8 with or without BOM, or GB18030).
-
-    Row 1 is the header. Fully empty rows are skipped but still counted, so `Row.number`
-    is what the user sees in the spreadsheet. Columns with an empty header are ignored.
-    """
+def iter_table(source: Source, *, filename: str | None = None) -> tuple[list[str], Iterator[Row]]:
+    """The headers, and the data rows one at a time (for large imports; see `read_table`)."""
     if filename is None and isinstance(source, str | Path):
         filename = str(source)
     if filename is None:
         filename = getattr(source, "name", None)
     data = _read_bytes(source)
-    raw = _xlsx_rows(data) if format_of(filename, data) == "xlsx" else _csv_rows(data)
-    rows = iter(raw)
+    rows = iter(_xlsx_rows(data) if format_of(filename, data) == "xlsx" else _csv_rows(data))
     header_cells = next(rows, None)
     if header_cells is None:
         raise ValidationFailed("file_empty", _("文件是空的，第1行应为表头"))
@@ -224,14 +219,27 @@ def read_table(source: Source, *, filename: str | None = None) -> Table:
             _("表头有重复的列：%(cols)s") % {"cols": "、".join(duplicates)},
             detail={"columns": duplicates},
         )
-    table_rows: list[Row] = []
-    for number, cells in enumerate(rows, start=2):
-        texts = [cell_text(c) for c in cells]
-        if not any(texts):
-            continue
-        values = {h: (texts[i] if i < len(texts) else "") for i, h in enumerate(headers) if h}
-        table_rows.append(Row(values, number=number))
-    return Table(headers=named, rows=table_rows)
+
+    def data_rows() -> Iterator[Row]:
+        for number, cells in enumerate(rows, start=2):
+            texts = [cell_text(c) for c in cells]
+            if any(texts):
+                yield Row(
+                    {h: (texts[i] if i < len(texts) else "") for i, h in enumerate(headers) if h},
+                    number=number,
+                )
+
+    return named, data_rows()
+
+
+def read_table(source: Source, *, filename: str | None = None) -> Table:
+    """Read the first sheet of an XLSX, or a CSV (UTF-8 with or without BOM, or GB18030).
+
+    Row 1 is the header. Fully empty rows are skipped but still counted, so `Row.number`
+    is what the user sees in the spreadsheet. Columns with an empty header are ignored.
+    """
+    headers, rows = iter_table(source, filename=filename)
+    return Table(headers=headers, rows=list(rows))
 
 
 def rows_by_key(table: Table, columns: Sequence[ColumnSpec]) -> list[Row]:

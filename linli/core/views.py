@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from linli.core import nav
+from linli.core.downloads import download_response
 
 
 @login_required
@@ -17,6 +18,12 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     tiles = [item for item in nav.items_for(user) if item.url_name != "core:home"]
     return render(request, template, {"roles": roles, "tiles": tiles})
+
+
+@login_required
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    """A file this session produced (e.g. an import's row-by-row error report)."""
+    return download_response(request, token)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -47,9 +47,42 @@ TOWNS: tuple[_Town, ...] = (
 )
 
 _SEAT_COMMUNITIES = (
-    "城东 城西 城南 城北 春谷 籍山 漳河 南湖 文峰 长乐 金塔 新民 和平 向阳 滨河 凤凰 迎宾"
-).split()
-_URBAN_PARTS = "新街 老街 车站 新华 幸福 振兴 翠园 花园 建设 文昌 东门 桂园 梅园 高新 创业 光明".split()
+    "城东",
+    "城西",
+    "城南",
+    "城北",
+    "春谷",
+    "籍山",
+    "漳河",
+    "南湖",
+    "文峰",
+    "长乐",
+    "金塔",
+    "新民",
+    "和平",
+    "向阳",
+    "滨河",
+    "凤凰",
+    "迎宾",
+)
+_URBAN_PARTS = (
+    "新街",
+    "老街",
+    "车站",
+    "新华",
+    "幸福",
+    "振兴",
+    "翠园",
+    "花园",
+    "建设",
+    "文昌",
+    "东门",
+    "桂园",
+    "梅园",
+    "高新",
+    "创业",
+    "光明",
+)
 _VILLAGE_FIRST = list(
     "龙桂石黄桃梅荷青丰太双永长和兴金白马凤鹤峰湖乐安福华宝团光春柏杨柳竹松茶联新沿五九大"
     "高云仙汪陈徐刘奎峨罗戴章吕"
@@ -103,11 +136,12 @@ def _village_name(rng: random.Random, used: set[str]) -> str:
 
 def _urban_names(town: _Town, used: set[str]) -> list[str]:
     names = [n for n, urc in town.named if urc.startswith("1")]
+    pool: list[str]
     if town.name == "籍山镇":
-        pool = _SEAT_COMMUNITIES
+        pool = list(_SEAT_COMMUNITIES)
     else:
         stem = town.name.removesuffix("镇").removesuffix("试验区")
-        pool = ([] if town.name == "经济开发区" else [stem]) + _URBAN_PARTS
+        pool = ([] if town.name == "经济开发区" else [stem]) + list(_URBAN_PARTS)
     for stem in pool:
         if len(names) == town.urban:
             break
@@ -120,10 +154,10 @@ def demo_region_specs(
     *, seed: int = 340223, grids_per_community: int | tuple[int, int] | None = None
 ) -> list[dict[str, Any]]:
     """The demo tree as plain field dicts, parents before children (no database access)."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (reproducible demo data, not security)
     used: set[str] = {n for t in TOWNS for n, _urc in t.named}
     specs: list[dict[str, Any]] = []
-    county = {
+    county: dict[str, Any] = {
         "code": COUNTY_CODE,
         "name": COUNTY_NAME,
         "level": Region.Level.COUNTY,
@@ -141,7 +175,7 @@ def demo_region_specs(
         town_code = f"340223{town.code}000"
         t_lng = round(COUNTY_CENTER[0] + town.offset[0] + rng.uniform(-0.01, 0.01), 6)
         t_lat = round(COUNTY_CENTER[1] + town.offset[1] + rng.uniform(-0.01, 0.01), 6)
-        town_spec = {
+        town_spec: dict[str, Any] = {
             "code": town_code,
             "name": town.name,
             "level": Region.Level.TOWN,

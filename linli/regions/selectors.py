@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ LEVEL_IMPORT_LABEL = {"county": "县", "town": "镇", "community": "社区", "gr
 
 @dataclass
 class RegionNode:
-    """One region in a tree listing; `depth` is relative to the listing's top (0)."""
+    """One region in a tree listing; `depth` counts from the listing's top nodes (0)."""
 
     id: int
     code: str
@@ -77,8 +77,14 @@ def region_tree_for(principal: Any, root_code: str | None = None) -> list[Region
     rows = list(queryset.order_by("code").values(*_NODE_FIELDS))
     if root_code is not None and not any(r["code"] == root_code for r in rows):
         raise NotFound("region_not_found", _("区划不存在或无权查看"))
-    top = min((LEVEL_DEPTH[r["level"]] for r in rows), default=0)
-    return [RegionNode(depth=LEVEL_DEPTH[r["level"]] - top, **r) for r in rows]
+    # Pre-order means a parent, if visible, is already placed; otherwise the node is a top.
+    depth_of: dict[int, int] = {}
+    nodes = []
+    for row in rows:
+        depth = depth_of[row["parent_id"]] + 1 if row["parent_id"] in depth_of else 0
+        depth_of[row["id"]] = depth
+        nodes.append(RegionNode(depth=depth, **row))
+    return nodes
 
 
 def region_tree_nested(nodes: list[RegionNode]) -> list[RegionNode]:
@@ -104,12 +110,13 @@ def region_get_visible(principal: Any, code: str) -> Region:
 def region_children(principal: Any, code: str) -> QuerySet[Region]:
     """The visible children of a visible region, by code, each with `child_count`."""
     parent = region_get_visible(principal, code)
-    return (
+    children = (
         Region.objects.visible_to(principal)
         .filter(parent=parent)
         .annotate(child_count=Count("children"))
         .order_by("code")
     )
+    return cast("QuerySet[Region]", children)
 
 
 def region_roots_for(principal: Any) -> QuerySet[Region]:

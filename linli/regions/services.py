@@ -144,12 +144,12 @@ def _parse(raw: Mapping[str, Any]) -> _Parsed:
             errors.append(_("社区/村须填写城乡分类代码（111/112/121/122/123/210/220）"))
         elif urc not in URBAN_RURAL_CODES:
             errors.append(
-                _("城乡分类代码“%(urc)s”无效，应为 111/112/121/122/123/210/220 之一")
-                % {"urc": urc}
+                _("城乡分类代码“%(urc)s”无效，应为 111/112/121/122/123/210/220 之一") % {"urc": urc}
             )
     elif urc and parsed.level is not None:
         errors.append(
-            _("只有社区/村填写城乡分类代码，%(level)s应留空") % {"level": _level_label(parsed.level)}
+            _("只有社区/村填写城乡分类代码，%(level)s应留空")
+            % {"level": _level_label(parsed.level)}
         )
     bad_numbers = set()
     for key in _NUMBERS:
@@ -313,7 +313,7 @@ def region_create(
         raise Conflict("region_exists", _("区划代码 %(code)s 已存在") % {"code": code})
     region = Region(
         code=code,
-        level=parsed.level,
+        level=str(parsed.level),
         parent=parent,
         boundary=boundary,
         is_illustrative=is_illustrative,
@@ -468,7 +468,11 @@ def region_tree_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> Impo
             elif current_parent != parsed.parent_code:
                 errors.append(
                     _("区划代码 %(code)s 已存在，上级为 %(old)s，与本行的 %(new)s 不一致")
-                    % {"code": parsed.code, "old": current_parent or "无", "new": parsed.parent_code}
+                    % {
+                        "code": parsed.code,
+                        "old": current_parent or "无",
+                        "new": parsed.parent_code,
+                    }
                 )
         for message in errors:
             report.add_error(number, message)
@@ -486,7 +490,7 @@ def region_tree_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> Impo
             if current is None:
                 region = Region(
                     code=parsed.code,
-                    level=parsed.level,
+                    level=str(parsed.level),
                     parent=by_code.get(parsed.parent_code),
                     **values,
                 )

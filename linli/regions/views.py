@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from linli.core.downloads import CONTENT_TYPES, download_stash
 from linli.core.errors import ApplicationError
 from linli.core.scoping import ACTIVE_PREFIX_SESSION_KEY, request_scope
-from linli.core.views_support import staff_required
-from linli.regions import selectors
+from linli.core.tabular import ImportFailed
+from linli.core.views_support import roles_required, staff_required
+from linli.regions import io, selectors, services
 from linli.regions.switcher import region_switch_validate
 
 
@@ -46,3 +50,54 @@ def region_switch(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = "/"
     return redirect(target)
+
+
+def _format(request: HttpRequest) -> str:
+    return "csv" if request.GET.get("format") == "csv" else "xlsx"
+
+
+@staff_required
+def region_export(request: HttpRequest) -> HttpResponse:
+    fmt = _format(request)
+    data = io.region_export(request_scope(request), fmt)
+    return _attachment(data, f"区划树.{fmt}")
+
+
+@staff_required
+def region_template(request: HttpRequest) -> HttpResponse:
+    fmt = _format(request)
+    return _attachment(io.region_template(fmt), f"区划导入模板.{fmt}")
+
+
+@roles_required("county_admin", "town_staff")
+def region_import(request: HttpRequest) -> HttpResponse:
+    """Upload a tree file: all rows imported, or none with a row-by-row error report."""
+    context: dict[str, Any] = {}
+    upload = request.FILES.get("file") if request.method == "POST" else None
+    if request.method == "POST" and upload is None:
+        context["error"] = "请选择要导入的 XLSX 或 CSV 文件"
+    elif upload is not None:
+        try:
+            table, rows = io.region_table_read(upload, filename=upload.name)
+            report = services.region_tree_import(actor=request.user, rows=rows)
+        except ImportFailed as exc:
+            fmt = "csv" if upload.name.lower().endswith(".csv") else "xlsx"
+            token = download_stash(
+                request,
+                data=io.region_error_report(fmt, table, exc.report),
+                filename=f"区划导入错误报告.{fmt}",
+            )
+            context.update(report=exc.report, error=exc.message, report_token=token)
+        except ApplicationError as exc:
+            context["error"] = exc.message
+        else:
+            messages.success(request, report.lines()[0])
+            return redirect("regions:tree")
+    return render(request, "regions/import.html", context)
+
+
+def _attachment(data: bytes, filename: str) -> HttpResponse:
+    fmt = filename.rsplit(".", 1)[-1]
+    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

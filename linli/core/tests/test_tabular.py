@@ -172,3 +172,11 @@ def test_import_report_lines_are_chinese_and_sorted_by_row():
     assert not report.ok
     assert report.lines() == ["导入文件有 2 行错误，未导入任何数据", "第3行：A1；A2", "第7行：B"]
     assert report.as_dict()["errors"][0] == {"row": 3, "messages": ["A1", "A2"]}
+
+
+def test_iter_table_yields_rows_lazily_with_their_numbers():
+    headers, rows = tabular.iter_table("姓名\n张三\n\n李四\n".encode(), filename="x.csv")
+
+    assert headers == ["姓名"]
+    assert next(rows).number == 2
+    assert [(r.number, r["姓名"]) for r in rows] == [(4, "李四")]

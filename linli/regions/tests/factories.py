@@ -2,7 +2,8 @@
 
 county = make_county()                      # 南陵县 340223000000 (get-or-create)
 town = make_town(county)                    # 340223101000, 340223102000, …
-community = make_community(town)            # urban 社区 001…; make_community(town, urban=False) → 村 201…
+community = make_community(town)            # urban 社区 001…
+village = make_community(town, urban=False) # rural 村 201…
 grid = make_grid(community)                 # community code + 001…
 tree = make_tree(towns=2, communities=2, grids=2)
 admin = make_superuser(); staff = make_staff(town)   # a TOWN_STAFF role at the town
@@ -117,7 +118,7 @@ class Tree:
 
 
 def make_tree(*, towns: int = 2, communities: int = 2, grids: int = 2) -> Tree:
-    """A county with `towns` towns, each with `communities` (alternating 社区/村), each with grids."""
+    """A county → towns → communities (alternating 社区/村) → grids, counts per parent."""
     tree = Tree(county=make_county())
     for _t in range(towns):
         town = make_town(tree.county)

@@ -123,7 +123,7 @@ def _with(row_index: int, column: str, value: str) -> list[list[str]]:
 
 ERROR_CASES = {
     "unknown parent": (_with(3, "上级代码", "340223199000"), 5, "上级代码 340223199000 不存在"),
-    "duplicate in file": (GOOD + [GOOD[3]], 7, "区划代码 340223100201 与第5行重复"),
+    "duplicate in file": ([*GOOD, GOOD[3]], 7, "区划代码 340223100201 与第5行重复"),
     "code too short": (_with(3, "区划代码", "34022310020"), 5, "区划代码应为12位，现为11位"),
     "grid code length": (_with(4, "区划代码", "340223100001"), 6, "网格代码应为15位"),
     "non-digits": (_with(3, "区划代码", "3402231002O1"), 5, "只能由数字组成"),
@@ -141,7 +141,11 @@ ERROR_CASES = {
     ),
     "missing urban-rural code": (_with(2, "城乡分类代码", ""), 4, "社区/村须填写城乡分类代码"),
     "invalid urban-rural code": (_with(3, "城乡分类代码", "230"), 5, "城乡分类代码“230”无效"),
-    "urban-rural code on a town": (_with(1, "城乡分类代码", "111"), 3, "只有社区/村填写城乡分类代码"),
+    "urban-rural code on a town": (
+        _with(1, "城乡分类代码", "111"),
+        3,
+        "只有社区/村填写城乡分类代码",
+    ),
     "bad longitude": (_with(2, "中心经度", "东经118"), 4, "中心经度“东经118”不是数字"),
     "longitude outside China": (_with(2, "中心经度", "18.3"), 4, "中心经度应在73至136之间"),
     "negative population": (_with(3, "人口", "-5"), 5, "人口应为非负整数"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from linli.core.scoping import Scope
@@ -16,9 +17,8 @@ SYSTEM_SCOPE = Scope(is_global=True, can_write=True)
 def actor_for(username: str | None) -> Any:
     if not username:
         return SYSTEM_SCOPE
-    from linli.accounts.models import User
-
-    user = User.objects.filter(username=username, is_active=True).first()
+    # get_user_model, not accounts.models: regions depends on core only.
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise CommandError(f"用户 {username} 不存在或已停用")
     return user
