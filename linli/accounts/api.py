@@ -1,6 +1,5 @@
 """Accounts API: who am I, and (for admins) the users of my region."""
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
@@ -8,6 +7,7 @@ from linli.accounts import selectors
 from linli.accounts.models import ApiToken, User
 from linli.core.api import ERROR_RESPONSES, not_region_data, scoped_to
 from linli.core.scoping import scope_of
+from linli.core.views_support import AuthedRequest
 
 router = Router(tags=["账号 accounts"])
 
@@ -53,7 +53,7 @@ def _role(r) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 @router.get("/me", response=MeOut, summary="当前身份")
 @not_region_data("the caller's own identity")
-def me(request: HttpRequest):  # type: ignore[no-untyped-def]
+def me(request: AuthedRequest):  # type: ignore[no-untyped-def]
     principal = request.auth
     scope = scope_of(principal)
     if isinstance(principal, ApiToken):
@@ -76,11 +76,11 @@ def me(request: HttpRequest):  # type: ignore[no-untyped-def]
 @router.get("/users", response=list[UserOut], summary="本辖区用户")
 @paginate
 @scoped_to(User)
-def user_list(request: HttpRequest, q: str = "", role: str = ""):  # type: ignore[no-untyped-def]
+def user_list(request: AuthedRequest, q: str = "", role: str = ""):  # type: ignore[no-untyped-def]
     return selectors.user_list(request.auth, query=q, role=role)
 
 
 @router.get("/users/{user_id}", response={200: UserOut, **ERROR_RESPONSES}, summary="用户详情")
 @scoped_to(User)
-def user_detail(request: HttpRequest, user_id: int):  # type: ignore[no-untyped-def]
+def user_detail(request: AuthedRequest, user_id: int):  # type: ignore[no-untyped-def]
     return selectors.user_get_visible(request.auth, user_id)

@@ -53,7 +53,7 @@ class User(AbstractUser):
     phone = EncryptedTextField("手机号", blank=True, default="")
     phone_hash = models.CharField("手机号索引", max_length=64, blank=True, db_index=True)
 
-    objects = LinliUserManager()
+    objects = LinliUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = "用户"

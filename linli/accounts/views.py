@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -23,7 +23,7 @@ from linli.accounts.forms import (
 from linli.accounts.models import Role
 from linli.core.errors import ApplicationError
 from linli.core.pii import normalize_phone
-from linli.core.views_support import admin_required
+from linli.core.views_support import AuthedRequest, admin_required
 from linli.regions.selectors import region_get_visible
 
 
@@ -33,7 +33,7 @@ class StaffLoginView(LoginView):
     redirect_authenticated_user = True
 
 
-def resident_login(request: HttpRequest) -> HttpResponse:
+def resident_login(request: AuthedRequest) -> HttpResponse:
     """Two steps on one page: send a code to the phone, then log in with it."""
     phone_form = PhoneForm(request.POST or None)
     code_form = PhoneCodeForm(request.POST if "code" in request.POST else None)
@@ -66,7 +66,7 @@ def resident_login(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     users = selectors.user_list(request.user, query=query, role=role)
@@ -79,7 +79,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -104,7 +104,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @admin_required
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get_visible(request.user, user_id)
     form = RoleAssignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -132,7 +132,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @admin_required
 @require_POST
-def role_revoke(request: HttpRequest, user_id: int, assignment_id: int) -> HttpResponse:
+def role_revoke(request: AuthedRequest, user_id: int, assignment_id: int) -> HttpResponse:
     target = selectors.user_get_visible(request.user, user_id)
     try:
         services.role_revoke(actor=request.user, assignment_id=assignment_id)
@@ -145,7 +145,7 @@ def role_revoke(request: HttpRequest, user_id: int, assignment_id: int) -> HttpR
 
 @admin_required
 @require_POST
-def user_toggle_active(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_toggle_active(request: AuthedRequest, user_id: int) -> HttpResponse:
     target = selectors.user_get_visible(request.user, user_id)
     try:
         services.user_set_active(actor=request.user, user=target, is_active=not target.is_active)
@@ -157,7 +157,7 @@ def user_toggle_active(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @admin_required
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthedRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -184,7 +184,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     try:
         services.api_token_revoke(actor=request.user, token_id=token_id)
     except ApplicationError as exc:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from linli.core import nav
@@ -21,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def download(request: HttpRequest, token: str) -> HttpResponse:
+def download(request: HttpRequest, token: str) -> HttpResponseBase:
     """A file this session produced (e.g. an import's row-by-row error report)."""
     return download_response(request, token)
 

@@ -34,3 +34,11 @@ admin_required = roles_required("county_admin")
 staff_required = roles_required(
     "county_admin", "leader", "town_staff", "community_worker", "grid_worker", "department_handler"
 )
+
+
+class AuthedRequest(HttpRequest):
+    """What views and API functions see after authentication (for type checking): `user` is
+    the accounts User, `auth` the API principal (a User or an ApiToken)."""
+
+    user: Any
+    auth: Any

@@ -1,10 +1,10 @@
 """Region tree API: list, detail, children, create, update — all scoped."""
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from linli.core.api import ERROR_RESPONSES, scoped_to, write_allowed
+from linli.core.views_support import AuthedRequest
 from linli.regions import selectors, services
 from linli.regions.models import Region
 
@@ -58,7 +58,7 @@ class RegionPatch(Schema):
 @router.get("/", response=list[RegionOut], summary="区划列表")
 @paginate
 @scoped_to(Region)
-def region_list(request: HttpRequest, filters: Query[RegionFilter]):  # type: ignore[no-untyped-def]
+def region_list(request: AuthedRequest, filters: Query[RegionFilter]):  # type: ignore[no-untyped-def]
     return selectors.region_list(
         request.auth, level=filters.level, parent_code=filters.parent, query=filters.q
     )
@@ -66,7 +66,7 @@ def region_list(request: HttpRequest, filters: Query[RegionFilter]):  # type: ig
 
 @router.get("/{code}", response={200: RegionOut, **ERROR_RESPONSES}, summary="区划详情")
 @scoped_to(Region)
-def region_detail(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def region_detail(request: AuthedRequest, code: str):  # type: ignore[no-untyped-def]
     return selectors.region_get_visible(request.auth, code)
 
 
@@ -74,13 +74,13 @@ def region_detail(request: HttpRequest, code: str):  # type: ignore[no-untyped-d
     "/{code}/children", response={200: list[RegionOut], **ERROR_RESPONSES}, summary="下级区划"
 )
 @scoped_to(Region)
-def region_children(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def region_children(request: AuthedRequest, code: str):  # type: ignore[no-untyped-def]
     return list(selectors.region_children(request.auth, code).select_related("parent"))
 
 
 @router.post("/", response={201: RegionOut, **ERROR_RESPONSES}, summary="新增区划")
 @scoped_to(Region)
-def region_create(request: HttpRequest, payload: RegionIn):  # type: ignore[no-untyped-def]
+def region_create(request: AuthedRequest, payload: RegionIn):  # type: ignore[no-untyped-def]
     write_allowed(request)
     data = payload.dict()
     data["parent_code"] = data["parent_code"] or ""
@@ -90,7 +90,7 @@ def region_create(request: HttpRequest, payload: RegionIn):  # type: ignore[no-u
 
 @router.patch("/{code}", response={200: RegionOut, **ERROR_RESPONSES}, summary="修改区划")
 @scoped_to(Region)
-def region_update(request: HttpRequest, code: str, payload: RegionPatch):  # type: ignore[no-untyped-def]
+def region_update(request: AuthedRequest, code: str, payload: RegionPatch):  # type: ignore[no-untyped-def]
     write_allowed(request)
     selectors.region_get_visible(request.auth, code)  # 404 before any write check
     return services.region_update(
