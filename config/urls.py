@@ -12,5 +12,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("linli.accounts.urls")),
     path("regions/", include("linli.regions.urls")),
+    path("people/", include("linli.people.urls")),
+    path("orgs/", include("linli.orgs.urls")),
+    path("facilities/", include("linli.facilities.urls")),
+    path("workforce/", include("linli.workforce.urls")),
+    path("cases/", include("linli.cases.urls")),
+    path("indicators/", include("linli.indicators.urls")),
     path("", include("linli.core.urls")),
 ]

@@ -58,6 +58,12 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.regions",
     "linli.accounts",
+    "linli.people",
+    "linli.orgs",
+    "linli.facilities",
+    "linli.workforce",
+    "linli.cases",
+    "linli.indicators",
     "linli.demo",
 ]
 

@@ -40,18 +40,57 @@ class ScopedQuerySet(models.QuerySet):
 class RegionScopedModel(TimeStampedModel):
     """A row that belongs to one region; visibility is a prefix test on `region_code`.
 
-    Subclasses keep `region_code` equal to the code of the region they belong to
-    (services set it from the region foreign key).
+    Subclasses declare `region = ForeignKey(Region)`; `region_code` is a copy of its code,
+    so that scoping is one indexed prefix test with no join. save() keeps the copy in step
+    (an invariant of the row, not a business rule); bulk writes must set it themselves.
     """
 
     scope_field: ClassVar[str] = "region_code"
 
-    region_code = models.CharField("区划代码", max_length=15, db_index=True)
+    region_code = models.CharField("区划代码", max_length=15, db_index=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        region = getattr(self, "region", None)
+        if region is not None:
+            self.region_code = region.code
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "region" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "region_code"}
+        super().save(*args, **kwargs)
+
+
+class PiiReveal(models.Model):
+    """A record of one full PII value shown to a person: who, whose, what, why, when."""
+
+    scope_field: ClassVar[str] = "region_code"
+
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField("查看人名称", max_length=150)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    model_label = models.CharField("对象类型", max_length=100)
+    object_pk = models.CharField("对象主键", max_length=64, db_index=True)
+    object_repr = models.CharField("对象", max_length=200)
+    field_name = models.CharField("字段", max_length=50)
+    reason = models.CharField("原因", max_length=200)
+    region_code = models.CharField("区划代码", max_length=15, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "敏感信息查看记录"
+        verbose_name_plural = "敏感信息查看记录"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} 查看 {self.object_repr} 的 {self.field_name}"
 
 
 class AuditEntry(models.Model):

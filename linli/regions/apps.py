@@ -8,6 +8,7 @@ class RegionsConfig(AppConfig):
 
     def ready(self) -> None:
         from linli.core import audit
-        from linli.regions.models import Region
+        from linli.regions.models import Building, Region
 
         audit.register(Region)
+        audit.register(Building)

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from django.db import models
 
-from linli.core.models import ScopedQuerySet, TimeStampedModel
+from linli.core.models import RegionScopedModel, ScopedQuerySet, TimeStampedModel
 from linli.core.scoping import region_prefix
 
 
@@ -94,3 +94,36 @@ class Region(TimeStampedModel):
         if self.level != self.Level.COMMUNITY:
             return self.get_level_display()
         return "社区" if self.is_urban else "村"
+
+
+class Building(RegionScopedModel):
+    """A building in a grid or community: where households live and facilities stand."""
+
+    class Kind(models.TextChoices):
+        RESIDENTIAL = "residential", "住宅"
+        PUBLIC = "public", "公共建筑"
+        COMMERCIAL = "commercial", "商业"
+        MIXED = "mixed", "商住混合"
+        OTHER = "other", "其他"
+
+    region = models.ForeignKey(
+        Region, verbose_name="所在网格/社区", on_delete=models.PROTECT, related_name="buildings"
+    )
+    name = models.CharField("楼栋名称", max_length=100, help_text="如 3栋、张家村12号")
+    address = models.CharField("地址", max_length=200)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.RESIDENTIAL)
+    floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
+    units = models.PositiveSmallIntegerField("单元数", null=True, blank=True)
+    lng = models.FloatField("经度", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "楼栋"
+        verbose_name_plural = "楼栋"
+        ordering = ["region_code", "address"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "address"], name="building_unique_address"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address

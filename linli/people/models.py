@@ -1,0 +1,253 @@
+"""Households, residents and the special-group tags the plan's services need."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+
+from linli.core.models import RegionScopedModel
+from linli.core.pii import EncryptedTextField, mask_id_number, mask_phone
+from linli.regions.models import Building, Region
+
+
+class ResidenceType(models.TextChoices):
+    REGISTERED = "registered", "户籍"
+    RESIDENT = "resident", "常住"
+    FLOATING = "floating", "流动"
+
+
+class Household(RegionScopedModel):
+    """A household (户) at an address, usually in a building."""
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name="所在网格/社区",
+        on_delete=models.PROTECT,
+        related_name="households_set",
+    )
+    building = models.ForeignKey(
+        Building,
+        verbose_name="楼栋",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="households",
+    )
+    number = models.CharField("户编号", max_length=40, help_text="社区内唯一的户编号")
+    address = models.CharField("地址", max_length=200)
+    residence_type = models.CharField(
+        "户类型", max_length=20, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
+    )
+    head = models.ForeignKey(
+        "Resident",
+        verbose_name="户主",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    phone = EncryptedTextField("联系电话", blank=True, default="")
+    phone_hash = models.CharField("联系电话索引", max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "户"
+        verbose_name_plural = "户"
+        ordering = ["region_code", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "number"], name="household_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.address}"
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""
+
+
+class Resident(RegionScopedModel):
+    """A person living in the county. ID number and phone are encrypted, found by blind index."""
+
+    class Gender(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    class Relation(models.TextChoices):
+        HEAD = "head", "户主"
+        SPOUSE = "spouse", "配偶"
+        CHILD = "child", "子女"
+        PARENT = "parent", "父母"
+        GRANDCHILD = "grandchild", "孙子女"
+        SIBLING = "sibling", "兄弟姐妹"
+        OTHER = "other", "其他"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "在册"
+        MOVED_OUT = "moved_out", "迁出"
+        DECEASED = "deceased", "死亡"
+
+    region = models.ForeignKey(
+        Region, verbose_name="所在网格/社区", on_delete=models.PROTECT, related_name="residents"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name="户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    relation = models.CharField(
+        "与户主关系", max_length=20, choices=Relation.choices, default=Relation.OTHER
+    )
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    name_pinyin = models.CharField("姓名拼音", max_length=200, db_index=True, editable=False)
+    name_initials = models.CharField("姓名首字母", max_length=50, db_index=True, editable=False)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices)
+    birth_date = models.DateField("出生日期", db_index=True)
+    id_number = EncryptedTextField("身份证号", blank=True, default="")
+    id_number_hash = models.CharField("身份证号索引", max_length=64, blank=True, db_index=True)
+    phone = EncryptedTextField("手机号", blank=True, default="")
+    phone_hash = models.CharField("手机号索引", max_length=64, blank=True, db_index=True)
+    residence_type = models.CharField(
+        "居住类型", max_length=20, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
+    )
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+
+    class Meta:
+        verbose_name = "居民"
+        verbose_name_plural = "居民"
+        ordering = ["region_code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_hash"],
+                condition=~models.Q(id_number_hash=""),
+                name="resident_unique_id_number",
+            ),
+        ]
+        indexes = [models.Index(fields=["region_code", "birth_date"], name="resident_region_birth")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def age_on(self, day: date) -> int:
+        """Age in whole years on `day` (derived, never stored)."""
+        years = day.year - self.birth_date.year
+        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+    @property
+    def age(self) -> int:
+        from django.utils import timezone
+
+        return self.age_on(timezone.localdate())
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number) if self.id_number else ""
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""
+
+
+class Tag(models.TextChoices):
+    """Special groups the plan's services are for (专栏5)."""
+
+    ELDERLY_DIFFICULTY = "elderly_difficulty", "特殊困难老年人"
+    LIVING_ALONE = "living_alone", "独居"
+    EMPTY_NEST = "empty_nest", "空巢"
+    ADVANCED_AGE = "advanced_age", "高龄"
+    DISABLED_CARE = "disabled_care", "失能/半失能"
+    DISABILITY = "disability", "残疾"
+    DIBAO = "dibao", "低保"
+    TEKUN = "tekun", "特困"
+    LEFT_BEHIND_CHILD = "left_behind_child", "留守儿童"
+    CHILD_IN_DIFFICULTY = "child_in_difficulty", "困境儿童"
+    VETERAN = "veteran", "退役军人"
+    PARTY_MEMBER = "party_member", "党员"
+    FAMILY_WITH_INFANT = "family_with_infant", "育龄/婴幼儿家庭"
+
+
+class ResidentTag(RegionScopedModel):
+    """One special-group tag of a resident (with disability kind and grade where it applies)."""
+
+    class DisabilityKind(models.TextChoices):
+        VISUAL = "visual", "视力"
+        HEARING = "hearing", "听力"
+        SPEECH = "speech", "言语"
+        PHYSICAL = "physical", "肢体"
+        INTELLECTUAL = "intellectual", "智力"
+        MENTAL = "mental", "精神"
+        MULTIPLE = "multiple", "多重"
+
+    resident = models.ForeignKey(
+        Resident, verbose_name="居民", on_delete=models.CASCADE, related_name="tags"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name="区划", on_delete=models.PROTECT, related_name="+"
+    )
+    tag = models.CharField("标签", max_length=30, choices=Tag.choices, db_index=True)
+    disability_kind = models.CharField(
+        "残疾类别", max_length=20, choices=DisabilityKind.choices, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        "残疾等级", null=True, blank=True, help_text="一级（最重）至四级"
+    )
+    since = models.DateField("认定日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "居民标签"
+        verbose_name_plural = "居民标签"
+        ordering = ["resident_id", "tag"]
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "tag"], name="resident_tag_unique"),
+            models.CheckConstraint(
+                condition=models.Q(disability_grade__isnull=True)
+                | models.Q(disability_grade__gte=1, disability_grade__lte=4),
+                name="resident_tag_disability_grade_1_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_tag_display()}"
+
+
+class ResidentMove(RegionScopedModel):
+    """History: a resident moved from one household to another (rows are never changed)."""
+
+    resident = models.ForeignKey(
+        Resident, verbose_name="居民", on_delete=models.CASCADE, related_name="moves"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name="迁入区划", on_delete=models.PROTECT, related_name="+"
+    )
+    from_household = models.ForeignKey(
+        Household,
+        verbose_name="原户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    to_household = models.ForeignKey(
+        Household,
+        verbose_name="新户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_region_code = models.CharField("原区划代码", max_length=15, blank=True)
+    reason = models.CharField("原因", max_length=200, blank=True)
+    moved_on = models.DateField("迁移日期")
+
+    class Meta:
+        verbose_name = "居民迁移记录"
+        verbose_name_plural = "居民迁移记录"
+        ordering = ["-moved_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.resident} {self.moved_on}"
