@@ -2,20 +2,21 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from linli.accounts.models import Role
 
 
 class StaffLoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": "用户名或密码不正确。请注意区分大小写。",
-        "inactive": "该账号已停用，请联系县级管理员。",
+        "invalid_login": _("用户名或密码不正确。请注意区分大小写。"),
+        "inactive": _("该账号已停用，请联系县级管理员。"),
     }
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "用户名"
-        self.fields["password"].label = "密码"
+        self.fields["username"].label = _("用户名")
+        self.fields["password"].label = _("密码")
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
 

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.models import ScopedQuerySet, TimeStampedModel
 from linli.core.pii import EncryptedTextField, mask_phone
@@ -15,13 +16,13 @@ from linli.regions.models import Region
 
 
 class Role(models.TextChoices):
-    COUNTY_ADMIN = "county_admin", "县级管理员"
-    LEADER = "leader", "领导"
-    TOWN_STAFF = "town_staff", "镇街工作人员"
-    COMMUNITY_WORKER = "community_worker", "社区工作者"
-    GRID_WORKER = "grid_worker", "网格员"
-    DEPARTMENT_HANDLER = "department_handler", "部门处置人员"
-    RESIDENT = "resident", "居民"
+    COUNTY_ADMIN = "county_admin", _("县级管理员")
+    LEADER = "leader", _("领导")
+    TOWN_STAFF = "town_staff", _("镇街工作人员")
+    COMMUNITY_WORKER = "community_worker", _("社区工作者")
+    GRID_WORKER = "grid_worker", _("网格员")
+    DEPARTMENT_HANDLER = "department_handler", _("部门处置人员")
+    RESIDENT = "resident", _("居民")
 
 
 # The levels of the tree at which each role may be held.

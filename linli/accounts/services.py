@@ -74,7 +74,7 @@ def role_assign(
     if role not in Role.values:
         raise ValidationFailed("role_unknown", "未知的角色")
     if region.level not in ROLE_LEVELS[role]:
-        levels = "、".join(Region.Level(level).label for level in ROLE_LEVELS[role])
+        levels = "、".join(str(Region.Level(level).label) for level in ROLE_LEVELS[role])
         raise ValidationFailed("role_level", f"“{Role(role).label}”只能在以下层级任职：{levels}")
     if role == Role.DEPARTMENT_HANDLER and not department.strip():
         raise ValidationFailed("department_required", "部门处置人员需要填写所属部门")

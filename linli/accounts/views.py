@@ -9,6 +9,7 @@ from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts import selectors, services
@@ -36,7 +37,8 @@ class StaffLoginView(LoginView):
 def resident_login(request: AuthedRequest) -> HttpResponse:
     """Two steps on one page: send a code to the phone, then log in with it."""
     phone_form = PhoneForm(request.POST or None)
-    code_form = PhoneCodeForm(request.POST if "code" in request.POST else None)
+    # The code box is always posted; only the 登录 button asks for the code to be checked.
+    code_form = PhoneCodeForm(request.POST if "login" in request.POST else None)
     countdown = 0
     if request.method == "POST" and "send" in request.POST and phone_form.is_valid():
         try:
@@ -44,17 +46,17 @@ def resident_login(request: AuthedRequest) -> HttpResponse:
         except ApplicationError as exc:
             phone_form.add_error("phone", exc.message)
         else:
-            messages.success(request, "验证码已发送，请查看短信。")
+            messages.success(request, _("验证码已发送，请查看短信。"))
             countdown = settings.PHONE_CODE_MIN_INTERVAL_SECONDS
             code_form = PhoneCodeForm(initial={"phone": phone_form.cleaned_data["phone"]})
-    elif request.method == "POST" and "code" in request.POST and code_form.is_valid():
+    elif request.method == "POST" and "login" in request.POST and code_form.is_valid():
         user = authenticate(
             request,
             phone=normalize_phone(code_form.cleaned_data["phone"]),
             code=code_form.cleaned_data["code"],
         )
         if user is None:
-            code_form.add_error("code", "验证码不正确或已过期，请重新获取")
+            code_form.add_error("code", _("验证码不正确或已过期，请重新获取"))
         else:
             login(request, user, backend="linli.accounts.backends.PhoneCodeBackend")
             return redirect(settings.LOGIN_REDIRECT_URL)

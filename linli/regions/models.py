@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.models import RegionScopedModel, ScopedQuerySet, TimeStampedModel
 from linli.core.scoping import region_prefix
@@ -14,10 +15,10 @@ class Region(TimeStampedModel):
     """A node of the tree, keyed by its 统计用区划代码 (12 digits; grids 15)."""
 
     class Level(models.TextChoices):
-        COUNTY = "county", "县"
-        TOWN = "town", "镇/街道"
-        COMMUNITY = "community", "社区/村"
-        GRID = "grid", "网格"
+        COUNTY = "county", _("县")
+        TOWN = "town", _("镇/街道")
+        COMMUNITY = "community", _("社区/村")
+        GRID = "grid", _("网格")
 
     class UrbanRural(models.TextChoices):
         U111 = "111", "111 主城区"
@@ -93,7 +94,7 @@ class Region(TimeStampedModel):
     def kind_label(self) -> str:
         if self.level != self.Level.COMMUNITY:
             return self.get_level_display()
-        return "社区" if self.is_urban else "村"
+        return str(_("社区") if self.is_urban else _("村"))
 
 
 class Building(RegionScopedModel):

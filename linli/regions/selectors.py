@@ -37,7 +37,7 @@ class RegionNode:
     @property
     def kind_label(self) -> str:
         if self.level == Region.Level.COMMUNITY:
-            return "村" if self.urban_rural_code.startswith("2") else "社区"
+            return str(_("村") if self.urban_rural_code.startswith("2") else _("社区"))
         return str(Region.Level(self.level).label)
 
 
