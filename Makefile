@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test install lint fmt typecheck worker web demo messages clean
+.PHONY: run test install lint fmt typecheck messages clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -n "$(PYTHON)" || { scripts/find-python; exit 1; }

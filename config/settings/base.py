@@ -1,4 +1,4 @@
-"""Linli settings, driven by environment variables (see docs/deployment in README).
+"""Linli settings, driven by environment variables (README: "Deploying on PostgreSQL").
 
 LINLI_ENV=production switches on the deploy checks' settings; every secret then must come
 from the environment. The embedded default is SQLite; DATABASE_URL selects PostgreSQL.
@@ -211,6 +211,8 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS += ["security.W021"]  # HSTS preload is the operator's choice
 
+# How many reverse proxies (nginx) stand in front of the app and append X-Forwarded-For.
+LINLI_TRUSTED_PROXIES = int(os.environ.get("LINLI_TRUSTED_PROXIES", "0"))
 LINLI_DOWNLOAD_DIR = os.environ.get("LINLI_DOWNLOAD_DIR", str(BASE_DIR / "var" / "downloads"))
 
 # --- API ---

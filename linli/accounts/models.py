@@ -77,9 +77,13 @@ class User(AbstractUser):
         if self.is_superuser:
             return Scope(is_global=True, can_write=True)
         staff_roles = [r for r in self.active_roles if r.role in STAFF_ROLES]
+        writing = tuple(
+            sorted({r.region.prefix for r in staff_roles if r.role not in READ_ONLY_ROLES})
+        )
         return Scope(
             prefixes=tuple(sorted({r.region.prefix for r in staff_roles})),
-            can_write=any(r.role not in READ_ONLY_ROLES for r in staff_roles),
+            can_write=bool(writing),
+            write_prefixes=writing,
         )
 
     def has_role(self, *roles: str) -> bool:

@@ -9,9 +9,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from linli.accounts.models import ROLE_LEVELS, ApiToken, PhoneCode, Role, RoleAssignment, User
+from linli.accounts.models import (
+    ROLE_LEVELS,
+    STAFF_ROLES,
+    ApiToken,
+    PhoneCode,
+    Role,
+    RoleAssignment,
+    User,
+)
 from linli.accounts.sms import sms_send
 from linli.accounts.tokens import token_digest, token_generate
 from linli.core.errors import ApplicationError, Forbidden, ValidationFailed
@@ -59,8 +68,6 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    # The Django admin is for county admins and town staff; others use the pages.
-    user.is_staff = role in (Role.COUNTY_ADMIN, Role.TOWN_STAFF)
     user.save()
     role_assign(actor=actor, user=user, role=role, region=region, department=department)
     return user
@@ -84,7 +91,20 @@ def role_assign(
         region=region,
         defaults={"region_code": region.code, "department": department.strip(), "is_active": True},
     )
+    _staff_flag_sync(user)
     return assignment
+
+
+def _staff_flag_sync(user: User) -> None:
+    """The Django admin is for county admins and town staff: is_staff follows the roles."""
+    if user.is_superuser:
+        return
+    is_staff = user.roles.filter(
+        is_active=True, role__in=[Role.COUNTY_ADMIN, Role.TOWN_STAFF]
+    ).exists()
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
 
 
 @transaction.atomic
@@ -101,11 +121,14 @@ def role_revoke(*, actor: User, assignment_id: int) -> None:
     _require_admin_over(actor, assignment.region)
     assignment.is_active = False
     assignment.save()
+    _staff_flag_sync(assignment.user)
 
 
 @transaction.atomic
 def user_set_active(*, actor: User, user: User, is_active: bool) -> User:
     regions = [r.region for r in user.roles.select_related("region")]
+    if not regions and not actor.is_superuser:
+        raise Forbidden("not_admin", "只有平台超级管理员可以管理未分配角色的账号")
     for region in regions:
         _require_admin_over(actor, region)
     if user.pk == actor.pk and not is_active:
@@ -165,8 +188,11 @@ def phone_code_send(*, phone: str) -> None:
     if not is_valid_phone(phone):
         raise ValidationFailed("phone_invalid", "手机号格式不正确，应为 11 位中国大陆手机号")
     phone_hash = blind_index(phone)
-    if not User.objects.filter(phone_hash=phone_hash, is_active=True).exists():
-        raise ValidationFailed("phone_unknown", "该手机号尚未开通账号，请联系所在社区工作人员登记")
+    if not _residents_with(phone_hash).exists():
+        # Staff log in with a password (and its lock-out); codes are for residents only.
+        raise ValidationFailed(
+            "phone_unknown", "该手机号尚未开通居民账号，请联系所在社区工作人员登记"
+        )
     now = timezone.now()
     recent = PhoneCode.objects.filter(
         phone_hash=phone_hash, created_at__gte=now - timedelta(hours=1)
@@ -210,4 +236,20 @@ def phone_code_verify(*, phone: str, code: str) -> User | None:
         return None
     pending.used_at = now
     pending.save(update_fields=["used_at"])
-    return User.objects.filter(phone_hash=phone_hash, is_active=True).first()
+    return _residents_with(phone_hash).first()
+
+
+def _residents_with(phone_hash: str) -> QuerySet[User]:
+    """Active resident accounts with this phone that hold no staff role."""
+    return (
+        User.objects.filter(
+            phone_hash=phone_hash,
+            is_active=True,
+            is_staff=False,
+            is_superuser=False,
+            roles__role=Role.RESIDENT,
+            roles__is_active=True,
+        )
+        .exclude(roles__role__in=list(STAFF_ROLES), roles__is_active=True)
+        .distinct()
+    )

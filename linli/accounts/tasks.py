@@ -16,3 +16,6 @@ def phone_codes_purge(older_than_hours: int = 24) -> int:
     cutoff = timezone.now() - timedelta(hours=older_than_hours)
     deleted, _ = PhoneCode.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+PERIODIC = [(phone_codes_purge, 3600)]

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from linli.core.middleware import current_request
+from linli.core.pii import mask_id_number, mask_phone
 
 _registry: dict[type[models.Model], frozenset[str]] = {}
 _EXCLUDED = {"created_at", "updated_at", "password", "last_login"}
@@ -40,11 +41,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _masked(value: Any) -> str:
+def _masked(field_name: str, value: Any) -> str:
+    """The same masks the pages use, so a log reader sees what a page would show."""
     text = str(value or "")
     if not text:
         return ""
-    return text[:3] + "****" + text[-2:] if len(text) > 6 else "****"
+    if "id_number" in field_name:
+        return mask_id_number(text)
+    if "phone" in field_name:
+        return mask_phone(text)
+    return text[:1] + "****" if len(text) > 1 else "****"
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
@@ -54,7 +60,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
         if field.name in _EXCLUDED or field.name.endswith("_hash"):
             continue
         value = getattr(instance, field.attname)
-        data[field.name] = _masked(value) if field.name in pii else _plain(value)
+        data[field.name] = _masked(field.name, value) if field.name in pii else _plain(value)
     return data
 
 
@@ -81,10 +87,18 @@ def write_entry(
         model_label=instance._meta.label,
         object_pk=str(instance.pk),
         object_repr=str(instance)[:200],
-        region_code=getattr(instance, getattr(instance, "scope_field", "region_code"), "") or "",
+        region_code=_region_code_of(instance),
         changes=changes,
         reason=reason,
     )
+
+
+def _region_code_of(instance: models.Model) -> str:
+    field = getattr(instance, "scope_field", "region_code")
+    if "__" in field:  # scoped through a relation (a user through their roles)
+        value = type(instance)._default_manager.filter(pk=instance.pk).values_list(field, flat=True)
+        return next((v for v in value if v), "") or ""
+    return getattr(instance, field, "") or ""
 
 
 def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:

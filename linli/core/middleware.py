@@ -7,6 +7,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 
@@ -20,9 +21,13 @@ current_request: ContextVar[RequestContext | None] = ContextVar("linli_request",
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the county's reverse proxy the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")
+    """The client's address. X-Forwarded-For is trusted only for the number of proxies the
+    operator declares (LINLI_TRUSTED_PROXIES): a client can put anything in front of it."""
+    proxies = settings.LINLI_TRUSTED_PROXIES
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if proxies and len(hops) >= proxies:
+        return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")
 
 
 class RequestContextMiddleware:

@@ -21,23 +21,44 @@ def region_prefix(code: str, level: str) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a principal may see (prefixes) and whether it may write."""
+    """What a principal may see (prefixes) and where it may write.
+
+    `write_prefixes` is None when the principal writes wherever it reads (a token, a single
+    role); a user holding a read-only role at the county and a writing role in one town
+    reads the county but writes only in the town.
+    """
 
     prefixes: tuple[str, ...] = ()
-    can_write: bool = False
+    can_write: bool = False  # may write somewhere
     is_global: bool = False  # platform superuser: everything
     department_ids: tuple[int, ...] = field(default=())
+    write_prefixes: tuple[str, ...] | None = None
 
     def covers(self, code: str | None) -> bool:
         if self.is_global:
             return True
         return bool(code) and any(code.startswith(p) for p in self.prefixes)  # type: ignore[union-attr]
 
+    def may_write(self, code: str | None) -> bool:
+        """Whether a row of region `code` may be written (created, changed, deleted)."""
+        if self.is_global:
+            return self.can_write
+        if not self.can_write or not code:
+            return False
+        writable = self.prefixes if self.write_prefixes is None else self.write_prefixes
+        return any(code.startswith(p) for p in writable)
+
     def narrowed_to(self, prefix: str) -> Scope:
         """The same scope restricted to one sub-region (the region switcher)."""
         if not self.is_global and not any(prefix.startswith(p) for p in self.prefixes):
             return self
-        return Scope(prefixes=(prefix,), can_write=self.can_write, is_global=False)
+        writes = self.may_write(prefix.ljust(15, "0")) or self.may_write(prefix)
+        return Scope(
+            prefixes=(prefix,),
+            can_write=writes,
+            department_ids=self.department_ids,
+            write_prefixes=(prefix,) if writes else (),
+        )
 
 
 EMPTY_SCOPE = Scope()

@@ -17,5 +17,10 @@ class RegionAdmin(ScopedAdmin):
     )
     list_filter = ("level", "urban_rural_code", "is_illustrative")
     search_fields = ("code", "name")
-    raw_id_fields = ("parent",)
     list_select_related = ("parent",)
+    # The tree's shape (code, level, parent) changes only through the import and the API,
+    # whose services check it; here only descriptive fields are edited.
+    readonly_fields = ("code", "level", "parent", "is_illustrative")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

@@ -26,12 +26,14 @@ from django.utils.translation import gettext as _
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.scoping import region_prefix, scope_of
 from linli.core.tabular import ImportFailed, ImportReport
-from linli.regions.models import Region
+from linli.regions.models import Building, Region
 
 __all__ = [
     "LEVEL_ALIASES",
     "ImportFailed",
     "ImportReport",
+    "building_create",
+    "building_update",
     "region_create",
     "region_tree_import",
     "region_update",
@@ -287,7 +289,7 @@ def region_create(
     """
     scope = scope_of(actor)
     code = _text(code)
-    if not (scope.can_write and scope.covers(code)):
+    if not scope.may_write(code):
         raise Forbidden("region_forbidden", _refusal(scope.can_write, code))
     raw: dict[str, Any] = {
         "code": code,
@@ -337,8 +339,8 @@ def region_update(*, actor: Any, code: str, data: Mapping[str, Any]) -> Region:
     region = Region.objects.visible_to(actor).select_for_update().filter(code=code).first()
     if region is None:
         raise NotFound("region_not_found", _("区划不存在或无权查看"))
-    if not scope.can_write:
-        raise Forbidden("region_forbidden", _refusal(False, code))
+    if not scope.may_write(code):
+        raise Forbidden("region_forbidden", _refusal(scope.can_write, code))
     unknown = sorted(set(data) - set(UPDATABLE_FIELDS))
     if unknown:
         raise ValidationFailed(
@@ -440,7 +442,7 @@ def region_tree_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> Impo
     )
 
     for number, parsed in numbered:
-        if parsed.code and not (scope.can_write and scope.covers(parsed.code)):
+        if parsed.code and not scope.may_write(parsed.code):
             report.add_error(number, _refusal(scope.can_write, parsed.code))
             continue
         file_parent = in_file.get(parsed.parent_code)
@@ -509,3 +511,236 @@ def region_tree_import(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> Impo
     except IntegrityError as exc:
         raise Conflict("region_conflict", _("区划数据已被他人同时修改，请重新导入")) from exc
     return report
+
+
+# --- buildings ------------------------------------------------------------------------------
+# Buildings are registry data like households and residents: only the roles that keep the
+# registry (ADR 0021) write them, always inside a grid or a community of their write scope.
+
+# Roles that keep the registry; grid workers get the narrower "limited" access (ADR 0021).
+REGISTRY_WRITER_ROLES = frozenset({"county_admin", "town_staff", "community_worker"})
+REGISTRY_LIMITED_ROLES = frozenset({"grid_worker"})
+FULL_ACCESS = "full"
+LIMITED_ACCESS = "limited"
+
+BUILDING_FIELDS = ("name", "address", "kind", "floors", "units", "lng", "lat", "region_code")
+_BUILDING_NUMBERS: dict[str, tuple[str, float, float, bool]] = {
+    # key → (label, min, max, integer)
+    "floors": ("层数", 1, 200, True),
+    "units": ("单元数", 1, 100, True),
+    "lng": ("经度", 73.0, 136.0, False),
+    "lat": ("纬度", 3.0, 54.0, False),
+}
+
+
+def registry_write_level(actor: Any, region_code: str) -> str | None:
+    """How far `actor` may write registry rows of `region_code`: FULL_ACCESS, LIMITED_ACCESS
+    (grid workers: a resident's phone and tags) or None.
+
+    Users are judged by the roles whose region covers the code (a department handler holds a
+    writable scope for cases, not for the registry); API tokens and bare Scopes by their scope.
+    """
+    scope = scope_of(actor)
+    if not (scope.can_write and scope.covers(region_code)):
+        return None
+    roles = getattr(actor, "active_roles", None)
+    if roles is None or getattr(actor, "is_superuser", False):
+        return FULL_ACCESS
+    level = None
+    for role in roles:
+        if not region_code.startswith(role.region.prefix):
+            continue
+        if role.role in REGISTRY_WRITER_ROLES:
+            return FULL_ACCESS
+        if role.role in REGISTRY_LIMITED_ROLES:
+            level = LIMITED_ACCESS
+    return level
+
+
+def registry_region_for_write(actor: Any, region_code: str, *, what: str) -> Region:
+    """The grid or community `region_code` if `actor` may keep the registry there.
+
+    NotFound (404) for a region the actor cannot see, Forbidden (403) without full registry
+    write access, ValidationFailed (422) for a county or town (rows sit in a grid or community).
+    """
+    code = _text(region_code)
+    if not code:
+        raise ValidationFailed(
+            "region_required", _("请选择所在网格或社区"), detail={"fields": {"region": "必填"}}
+        )
+    region = Region.objects.visible_to(actor).filter(code=code).first()
+    if region is None:
+        raise NotFound("region_not_found", _("区划不存在或无权查看"))
+    if registry_write_level(actor, region.code) != FULL_ACCESS:
+        raise Forbidden(
+            "registry_forbidden",
+            _("无权在%(region)s登记%(what)s") % {"region": region.name, "what": what},
+        )
+    if region.level not in (Region.Level.GRID, Region.Level.COMMUNITY):
+        message = _("%(what)s应登记在网格或社区/村，不能直接登记在%(level)s") % {
+            "what": what,
+            "level": region.get_level_display(),
+        }
+        raise ValidationFailed(
+            "region_level_invalid", message, detail={"fields": {"region": message}}
+        )
+    return region
+
+
+def _building_values(
+    data: Mapping[str, Any], *, partial: bool
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Parse building fields; returns (values, errors by field)."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, label, limit in (("name", "楼栋名称", 100), ("address", "地址", 200)):
+        if key not in data and partial:
+            continue
+        text = _text(data.get(key))
+        if not text:
+            errors[key] = _("%(label)s不能为空") % {"label": label}
+        elif len(text) > limit:
+            errors[key] = _("%(label)s不能超过%(n)d字") % {"label": label, "n": limit}
+        values[key] = text
+    if "kind" in data or not partial:
+        kind = _text(data.get("kind")) or Building.Kind.RESIDENTIAL
+        if kind not in Building.Kind.values:
+            errors["kind"] = _("楼栋类型无效")
+        values["kind"] = kind
+    for key, (label, low, high, integer) in _BUILDING_NUMBERS.items():
+        if key not in data:
+            continue
+        text = _text(data.get(key))
+        if not text:
+            values[key] = None
+            continue
+        try:
+            number = float(text)
+        except ValueError:
+            errors[key] = _("%(label)s应为数字") % {"label": label}
+            continue
+        if not math.isfinite(number) or (integer and not number.is_integer()):
+            errors[key] = _("%(label)s应为%(kind)s") % {
+                "label": label,
+                "kind": _("整数") if integer else _("数字"),
+            }
+            continue
+        if not low <= number <= high:
+            errors[key] = _("%(label)s应在%(low)s至%(high)s之间") % {
+                "label": label,
+                "low": f"{low:g}",
+                "high": f"{high:g}",
+            }
+            continue
+        values[key] = int(number) if integer else number
+    return values, errors
+
+
+def _raise_field_errors(code: str, errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationFailed(code, "；".join(errors.values()), detail={"fields": errors})
+
+
+def _building_address_taken(region: Region, address: str, exclude_pk: int | None = None) -> bool:
+    others = Building.objects.filter(region=region, address=address)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return others.exists()
+
+
+@transaction.atomic
+def building_create(
+    *,
+    actor: Any,
+    region_code: str,
+    name: str,
+    address: str,
+    kind: str = Building.Kind.RESIDENTIAL,
+    floors: int | None = None,
+    units: int | None = None,
+    lng: float | None = None,
+    lat: float | None = None,
+) -> Building:
+    """Register a building in a grid or community of the actor's registry write scope.
+
+    NotFound/Forbidden/ValidationFailed as `registry_region_for_write`; ValidationFailed
+    (detail {"fields": {...}}) for bad values; Conflict (409) for an address already
+    registered in that region.
+    """
+    region = registry_region_for_write(actor, region_code, what=_("楼栋"))
+    values, errors = _building_values(
+        {
+            "name": name,
+            "address": address,
+            "kind": kind,
+            "floors": floors,
+            "units": units,
+            "lng": lng,
+            "lat": lat,
+        },
+        partial=False,
+    )
+    if ("lng" in values and values["lng"] is not None) != (
+        "lat" in values and values["lat"] is not None
+    ) and not errors.keys() & {"lng", "lat"}:
+        errors["lat"] = _("经度和纬度应同时填写")
+    _raise_field_errors("building_invalid", errors)
+    if _building_address_taken(region, values["address"]):
+        raise Conflict(
+            "building_exists",
+            _("%(region)s已有地址为“%(address)s”的楼栋")
+            % {"region": region.name, "address": values["address"]},
+        )
+    building = Building(region=region, **values)
+    try:
+        building.save()
+    except IntegrityError as exc:
+        raise Conflict("building_exists", _("该地址的楼栋已登记")) from exc
+    return building
+
+
+@transaction.atomic
+def building_update(*, actor: Any, building: Building, data: Mapping[str, Any]) -> Building:
+    """Change a building's fields (`BUILDING_FIELDS`); `region_code` may move it to another
+    grid of the same community. NotFound if unseen, Forbidden without registry write access."""
+    current = Building.objects.visible_to(actor).select_for_update().filter(pk=building.pk).first()
+    if current is None:
+        raise NotFound("building_not_found", _("楼栋不存在或无权查看"))
+    if registry_write_level(actor, current.region_code) != FULL_ACCESS:
+        raise Forbidden("registry_forbidden", _("无权修改该楼栋"))
+    unknown = sorted(set(data) - set(BUILDING_FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            "building_field_unknown",
+            _("不能修改这些字段：%(fields)s") % {"fields": "、".join(unknown)},
+            detail={"fields": dict.fromkeys(unknown, "不可修改")},
+        )
+    values, errors = _building_values(data, partial=True)
+    region = current.region
+    if "region_code" in data and _text(data["region_code"]) != current.region.code:
+        region = registry_region_for_write(actor, data["region_code"], what=_("楼栋"))
+        if region.code[:12] != current.region_code[:12]:
+            errors["region"] = _("楼栋只能调整到同一社区/村内的网格")
+    lng = values.get("lng", current.lng) if "lng" in values else current.lng
+    lat = values.get("lat", current.lat) if "lat" in values else current.lat
+    if (lng is None) != (lat is None) and not errors.keys() & {"lng", "lat"}:
+        errors["lat"] = _("经度和纬度应同时填写")
+    _raise_field_errors("building_invalid", errors)
+    address = values.get("address", current.address)
+    if (address != current.address or region != current.region) and _building_address_taken(
+        region, address, exclude_pk=current.pk
+    ):
+        raise Conflict(
+            "building_exists",
+            _("%(region)s已有地址为“%(address)s”的楼栋")
+            % {"region": region.name, "address": address},
+        )
+    changed = [k for k, v in values.items() if getattr(current, k) != v]
+    for key in changed:
+        setattr(current, key, values[key])
+    if region != current.region:
+        current.region = region
+        changed.append("region")
+    if changed:
+        current.save(update_fields=[*changed, "updated_at"])
+    return current

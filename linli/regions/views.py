@@ -28,6 +28,7 @@ def region_tree(request: AuthedRequest) -> HttpResponse:
     nodes = selectors.region_tree_for(scope, root_code=root_code)
     context = {
         "roots": selectors.region_tree_nested(nodes),
+        "has_illustrative": any(node.is_illustrative for node in nodes),
         "root": root,
         "can_import": scope.can_write
         and (request.user.is_superuser or request.user.has_role("county_admin", "town_staff")),

@@ -109,7 +109,7 @@ def test_codes_are_rate_limited(resident):
 
 
 def test_unknown_and_malformed_phones_get_clear_errors(resident):
-    with pytest.raises(ValidationFailed, match="尚未开通账号"):
+    with pytest.raises(ValidationFailed, match="尚未开通居民账号"):
         services.phone_code_send(phone="13700000000")
     with pytest.raises(ValidationFailed, match="手机号格式不正确"):
         services.phone_code_send(phone="12345")
@@ -123,3 +123,48 @@ def test_api_tokens_are_scoped_to_their_region(county_admin, town_a):
     assert raw.startswith("lnl_")
     assert token.linli_scope.prefixes == ("340223100",)
     assert not token.linli_scope.can_write
+
+
+def test_staff_cannot_log_in_with_a_phone_code(town_a):
+    # given a town staff member whose account has a phone number
+    user_with_role(Role.TOWN_STAFF, town_a, phone="13900000009", username="staff_phone")
+    # then no code is sent: staff log in with their password (and its lock-out)
+    with pytest.raises(ValidationFailed, match="尚未开通居民账号"):
+        services.phone_code_send(phone="13900000009")
+    assert PhoneCode.objects.count() == 0
+
+
+def test_a_read_only_county_role_does_not_write_outside_the_writing_role(two_towns):
+    # given a county leader who is also town staff in town A
+    user = user_with_role(Role.LEADER, two_towns["county"], username="lead_a")
+    RoleAssignment.objects.create(
+        user=user, role=Role.TOWN_STAFF, region=two_towns["a"], region_code=two_towns["a"].code
+    )
+    scope = User.objects.get(pk=user.pk).linli_scope
+    # then they read the county but write only in town A
+    assert scope.covers("340223106201")
+    assert scope.may_write("340223100001")
+    assert not scope.may_write("340223106201")
+
+
+def test_role_changes_keep_the_admin_flag_in_step(county_admin, community_a, town_a):
+    user = services.user_create(
+        actor=county_admin,
+        username="cw",
+        display_name="社工",
+        role=Role.COMMUNITY_WORKER,
+        region=community_a,
+    )
+    assert not user.is_staff
+    assignment = services.role_assign(
+        actor=county_admin, user=user, role=Role.TOWN_STAFF, region=town_a
+    )
+    assert User.objects.get(pk=user.pk).is_staff
+    services.role_revoke(actor=county_admin, assignment_id=assignment.pk)
+    assert not User.objects.get(pk=user.pk).is_staff
+
+
+def test_an_account_without_roles_is_managed_by_superusers_only(county_admin):
+    orphan = User.objects.create_user("orphan", password="x")
+    with pytest.raises(Forbidden):
+        services.user_set_active(actor=county_admin, user=orphan, is_active=False)
