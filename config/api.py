@@ -3,16 +3,16 @@
 from importlib import import_module
 
 from django.apps import apps
-from ninja import NinjaAPI
 
 from linli.core.api import (
     BearerTokenAuth,
     ChineseJSONRenderer,
+    LinliNinjaAPI,
     StaffSessionAuth,
     install_error_handlers,
 )
 
-api = NinjaAPI(
+api = LinliNinjaAPI(
     title="邻里 Linli API",
     version="1",
     description=(

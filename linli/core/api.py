@@ -42,6 +42,43 @@ ERROR_RESPONSES: dict[int, type[Schema]] = {
 }
 
 
+ERROR_DESCRIPTIONS = {
+    "401": "未登录或令牌无效",
+    "403": "无权执行（只读账号或令牌、辖区以外）",
+    "404": "不存在，或不在您的辖区内",
+    "409": "与现有数据冲突，或已被他人修改",
+    "422": "提交的数据不符合要求",
+}
+
+
+class LinliNinjaAPI(NinjaAPI):
+    """NinjaAPI whose schema documents the one error body on every operation."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault(
+            "ErrorBody",
+            {
+                "title": "ErrorBody",
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string", "title": "Code"},
+                    "message": {"type": "string", "title": "Message (中文)"},
+                    "detail": {"title": "Detail"},
+                },
+                "required": ["code", "message"],
+            },
+        )
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_DESCRIPTIONS.items():
+                    responses.setdefault(status, {"description": description, "content": body})
+        return schema
+
+
 class BearerTokenAuth(APIKeyHeader):
     """`Authorization: Bearer <token>` for other systems; tokens are hashed at rest."""
 

@@ -131,8 +131,16 @@ def test_session_writes_need_the_csrf_token(live_server, two_towns, password):
 def test_openapi_documents_the_error_statuses(live_server, two_towns):
     schema = httpx.get(live_server.url + "/api/openapi.json", timeout=10).json()
     assert schema["openapi"].startswith("3.1")
-    detail = schema["paths"]["/api/regions/{code}"]["get"]["responses"]
-    assert {"401", "403", "404", "409", "422"} <= set(detail)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert {"401", "403", "404", "409", "422"} <= set(operation["responses"]), (
+                method,
+                path,
+            )
+    error = schema["paths"]["/api/regions/"]["get"]["responses"]["401"]
+    assert (
+        error["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/ErrorBody"
+    )
 
 
 def test_docs_are_served_offline(live_server, client, two_towns):
