@@ -9,6 +9,7 @@ admin.site.site_title = "邻里管理后台"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    path("open311/v2/", include("linli.cases.open311_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("linli.accounts.urls")),
     path("regions/", include("linli.regions.urls")),

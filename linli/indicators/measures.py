@@ -2,12 +2,22 @@
 
 Each app declares, in its own `indicators.py`, `MEASURES = [Measure(...), ...]`. The engine
 finds them at start-up (like admin.py autodiscovery) and never imports an app's models.
+
+The registry below is process-wide. Tests replace it for a block with `override(...)` (or
+the `measure_registry` fixture in linli/indicators/tests/conftest.py) so that a test
+computes from measures it defines itself, with values it chose by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -17,6 +27,10 @@ class Measure:
     `compute(region_codes)` returns {community region code: value} for the given
     communities (None: every community), with one query where possible. The engine sums
     values upward (town, county) and builds ratios and coverage from them.
+
+    Keys may also be a town's code (a fact located at the town itself, e.g. a town's social
+    work station) or a grid's code (counted for the grid's community); other keys are
+    ignored.
     """
 
     code: str
@@ -25,3 +39,176 @@ class Measure:
     compute: Callable[[list[str] | None], dict[str, float]]
     level: str = "community"
     description: str = ""
+
+
+class MeasureConflict(Exception):
+    """Two apps declared the same measure code."""
+
+
+_registry: dict[str, Measure] = {}
+_sources: dict[str, str] = {}
+_discovered = False
+_version = 0  # changes whenever the registry does (part of the measure cache's key)
+
+
+def _coerce(item: Any) -> Measure:
+    """Accept a Measure, or a mapping with Measure's fields (an app that keeps to plain data)."""
+    if isinstance(item, Measure):
+        return item
+    if isinstance(item, Mapping):
+        return Measure(**item)
+    fields = ("code", "name", "unit", "compute")
+    if all(hasattr(item, f) for f in fields):
+        return Measure(
+            code=item.code,
+            name=item.name,
+            unit=item.unit,
+            compute=item.compute,
+            level=getattr(item, "level", "community"),
+            description=getattr(item, "description", ""),
+        )
+    raise TypeError(f"not a measure: {item!r}")
+
+
+def register(*measures: Any, source: str = "", replace: bool = False) -> None:
+    """Add measures to the registry; a code already taken by another source is an error."""
+    global _version
+    _version += 1
+    for item in measures:
+        measure = _coerce(item)
+        previous = _sources.get(measure.code)
+        if measure.code in _registry and not replace and previous != source:
+            raise MeasureConflict(
+                f"measure {measure.code!r} is declared by {previous or '?'} and {source or '?'}"
+            )
+        _registry[measure.code] = measure
+        _sources[measure.code] = source
+
+
+def unregister(code: str) -> None:
+    _registry.pop(code, None)
+    _sources.pop(code, None)
+
+
+def autodiscover() -> None:
+    """Import `<app>.indicators` for every linli app and register its MEASURES (once)."""
+    global _discovered
+    if _discovered:
+        return
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("linli."):
+            continue
+        module_name = f"{config.name}.indicators"
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        register(*getattr(module, "MEASURES", ()), source=config.label)
+    _discovered = True
+
+
+def get(code: str) -> Measure | None:
+    autodiscover()
+    return _registry.get(code)
+
+
+def available() -> dict[str, Measure]:
+    """Every registered measure by code."""
+    autodiscover()
+    return dict(_registry)
+
+
+def registry_version() -> int:
+    return _version
+
+
+def source_of(code: str) -> str:
+    return _sources.get(code, "")
+
+
+_batch: dict[Any, Any] | None = None
+
+
+def memo(key: Any, compute: Callable[[], Any]) -> Any:
+    """Share work between measures of one evaluation (optional for apps).
+
+    Two measures read from one query (e.g. trained / total of the same workers) can call
+    `memo(("workforce.leader_training", tuple(codes or ())), lambda: …)`: within one
+    `compute_all` the query runs once; outside it, `compute()` simply runs."""
+    if _batch is None:
+        return compute()
+    if key not in _batch:
+        _batch[key] = compute()
+    return _batch[key]
+
+
+def compute_all(codes: Iterable[str]) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+    """Run each named measure once over the whole tree: ({code: {region: value}}, errors).
+
+    A measure that nobody provides is simply absent from the answer (数据未接入); one that
+    fails is logged and reported in `errors` (数据异常), never silently zero.
+    """
+    global _batch
+    autodiscover()
+    values: dict[str, dict[str, float]] = {}
+    errors: dict[str, str] = {}
+    outer, _batch = _batch, {} if _batch is None else _batch
+    try:
+        _compute_into(sorted(set(codes)), values, errors)
+    finally:
+        _batch = outer
+    return values, errors
+
+
+def _compute_into(
+    codes: list[str], values: dict[str, dict[str, float]], errors: dict[str, str]
+) -> None:
+    for code in codes:
+        measure = _registry.get(code)
+        if measure is None:
+            continue
+        try:
+            raw = measure.compute(None)
+            values[code] = {str(k): float(v or 0) for k, v in raw.items()}
+        except Exception as exc:
+            logger.exception("measure %s failed", code)
+            errors[code] = f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def override(*measures: Any, keep: bool = False) -> Iterator[None]:
+    """Within the block the registry holds exactly `measures` (plus the real ones if `keep`).
+
+    For tests: a test registers measures whose values it chose, computes, and leaves the
+    process registry as it found it.
+    """
+    global _registry, _sources, _discovered, _version
+    autodiscover()
+    saved = (_registry, _sources, _discovered)
+    _version += 1
+    _registry = dict(_registry) if keep else {}
+    _sources = dict(_sources) if keep else {}
+    try:
+        register(*measures, source="override", replace=True)
+        _discovered = True
+        yield
+    finally:
+        _registry, _sources, _discovered = saved
+        _version += 1
+
+
+def constant(code: str, values: Mapping[str, float], *, name: str = "", unit: str = "") -> Measure:
+    """A measure answering fixed values (tests, and plans loaded before their data exists)."""
+    data = dict(values)
+
+    def compute(region_codes: list[str] | None) -> dict[str, float]:
+        if region_codes is None:
+            return dict(data)
+        wanted = set(region_codes)
+        return {k: v for k, v in data.items() if k in wanted}
+
+    return Measure(code=code, name=name or code, unit=unit, compute=compute)

@@ -3,6 +3,8 @@ trainings."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 
@@ -92,10 +94,32 @@ class Position(RegionScopedModel):
     started_on = models.DateField("任职日期", null=True, blank=True)
     ended_on = models.DateField("离任日期", null=True, blank=True)
 
+    LEADER_KINDS: ClassVar[tuple[str, ...]] = (Kind.SECRETARY, Kind.DIRECTOR)
+
     class Meta:
         verbose_name = "岗位"
         verbose_name_plural = "岗位"
         ordering = ["worker_id", "kind"]
+        constraints = [
+            # A worker holds a post at a region once at a time (ADR 0035).
+            models.UniqueConstraint(
+                fields=["worker", "region", "kind"],
+                condition=models.Q(ended_on__isnull=True),
+                name="position_unique_open_post",
+            ),
+            # One 书记 and one 主任 per community at a time (一肩挑: the same worker in both).
+            models.UniqueConstraint(
+                fields=["region", "kind"],
+                condition=models.Q(ended_on__isnull=True, kind__in=["secretary", "director"]),
+                name="position_one_open_leader_post",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(started_on__isnull=True)
+                | models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="position_ends_after_start",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.worker} · {self.get_kind_display()}"
@@ -123,6 +147,13 @@ class Certificate(RegionScopedModel):
         verbose_name = "职业资格证书"
         verbose_name_plural = "职业资格证书"
         ordering = ["worker_id", "-issued_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("issued_on")),
+                name="certificate_expires_after_issue",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.worker} · {self.get_kind_display()}"

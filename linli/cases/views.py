@@ -1,0 +1,456 @@
+"""Case pages: report (phone), my cases, the grid worker's queue, the operator and department
+desks, the supervisor board, statistics, the inbox and the case detail with its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from linli.cases import selectors, services
+from linli.cases.forms import ReportForm
+from linli.cases.models import OPEN_STATUSES, CasePhoto, RejectReason, Status, Urgency
+from linli.core.errors import ApplicationError, ValidationFailed
+from linli.core.scoping import request_scope, scope_of
+from linli.core.views_support import AuthedRequest, roles_required
+
+OPERATOR_ROLES = ("county_admin", "town_staff", "community_worker")
+SUPERVISOR_ROLES = ("county_admin", "town_staff", "leader")
+PAGE_SIZE = 30
+
+
+def _page(request: AuthedRequest, rows: Any) -> Any:
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def case_home(request: AuthedRequest) -> HttpResponse:
+    """The cases entry sends each person to their own workplace."""
+    user = request.user
+    if user.is_superuser or user.has_role(*OPERATOR_ROLES):
+        return redirect("cases:desk")
+    if user.has_role("grid_worker"):
+        return redirect("cases:queue")
+    if user.has_role("department_handler"):
+        return redirect("cases:department")
+    if user.has_role("leader"):
+        return redirect("cases:board")
+    return redirect("cases:mine")
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def _map_context(request: AuthedRequest) -> dict[str, Any]:
+    scope = scope_of(request.user)
+    communities = [
+        {"code": r.code, "name": r.name, "lng": r.center_lng, "lat": r.center_lat}
+        for r in selectors._regions().communities
+        if r.center_lng is not None
+        and (not scope.prefixes or scope.covers(r.code) or scope.is_global)
+    ]
+    return {
+        "map_config": {
+            "tiles": getattr(settings, "LINLI_MAP_TILE_URL", ""),
+            "communities": communities[:400],
+            "center": [communities[0]["lng"], communities[0]["lat"]]
+            if communities
+            else [118.3336, 30.9197],
+            "nearbyUrl": reverse("cases:nearby"),
+        }
+    }
+
+
+@login_required
+def case_report_page(request: AuthedRequest) -> HttpResponse:
+    """随手拍 / 巡查上报 / 热线登记: one form, fields shown by role."""
+    user = request.user
+    is_operator = user.is_superuser or user.has_role(*OPERATOR_ROLES)
+    is_grid = user.has_role("grid_worker")
+    form = ReportForm(request.POST or None, user=user, is_operator=is_operator, is_grid=is_grid)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.case_report(
+                actor=user,
+                category_code=data["category"],
+                description=data["description"],
+                region_code=data.get("region_code") or None,
+                lng=data.get("lng"),
+                lat=data.get("lat"),
+                coord_system=data.get("coord_system") or "wgs84",
+                address=data.get("address", ""),
+                urgency=data.get("urgency") or Urgency.NORMAL,
+                source=data.get("source") or None,
+                reporter_name=data.get("reporter_name", ""),
+                reporter_phone=data.get("reporter_phone", ""),
+                photo_uploads=request.FILES.getlist("photos"),
+                self_handle=bool(data.get("self_handle")),
+            )
+        except ValidationFailed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已上报，案件编号 {case.number}。我们会尽快处理。")
+            return redirect("cases:detail", pk=case.pk)
+    context = {
+        "form": form,
+        "is_operator": is_operator,
+        "is_grid": is_grid,
+        **_map_context(request),
+    }
+    return render(request, "cases/report.html", context)
+
+
+@login_required
+def case_nearby(request: AuthedRequest) -> HttpResponse:
+    """htmx: open cases of the same kind near the chosen point (附近已有相同问题)."""
+    category = selectors.category_by_code(request.GET.get("category", ""))
+    try:
+        lng = float(request.GET.get("lng", ""))
+        lat = float(request.GET.get("lat", ""))
+    except ValueError:
+        lng = lat = None  # type: ignore[assignment]
+    found = (
+        selectors.case_nearby_duplicates(category=category, lng=lng, lat=lat)
+        if category is not None
+        else []
+    )
+    return render(request, "cases/_nearby.html", {"found": found})
+
+
+@login_required
+@require_POST
+def case_follow(request: AuthedRequest, pk: int) -> HttpResponse:
+    services.case_follow(actor=request.user, case_id=pk)
+    messages.success(request, "已关注该问题，办理结果会通知您。")
+    return redirect("cases:mine")
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+@login_required
+def case_mine(request: AuthedRequest) -> HttpResponse:
+    """A resident's own cases (reported or followed)."""
+    rows = selectors.case_list_own(request.user)
+    return render(
+        request,
+        "cases/list.html",
+        {"page": _page(request, rows), "title": "我的诉求", "mode": "mine"},
+    )
+
+
+@roles_required("grid_worker", "community_worker")
+def case_queue(request: AuthedRequest) -> HttpResponse:
+    """A grid worker's queue: what is dispatched to them, nearest deadline first."""
+    rows = selectors.case_queue_for_worker(request.user)
+    return render(
+        request,
+        "cases/list.html",
+        {"page": _page(request, rows), "title": "我的待办", "mode": "queue"},
+    )
+
+
+DESK_TABS = {
+    "reported": ("待受理", (Status.REPORTED,)),
+    "dispatch": ("待派单", (Status.ACCEPTED, Status.ESCALATED)),
+    "handling": ("办理中", (Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS)),
+    "resolved": ("待回访", (Status.RESOLVED,)),
+    "all": ("全部", ()),
+}
+
+
+@roles_required(*OPERATOR_ROLES, "leader")
+def case_desk(request: AuthedRequest) -> HttpResponse:
+    """The operator desk: intake, acceptance, dispatch — tabs by stage, with filters."""
+    tab = request.GET.get("tab", "reported")
+    if tab not in DESK_TABS:
+        tab = "reported"
+    scope = request_scope(request)
+    statuses = DESK_TABS[tab][1]
+    overdue = request.GET.get("overdue") == "1"
+    rows = selectors.case_list(
+        scope,
+        statuses=list(statuses) or None,
+        category_code=request.GET.get("category") or None,
+        overdue=True if overdue else None,
+        query=request.GET.get("q") or None,
+    )
+    counts = {
+        key: selectors.case_list(scope, statuses=list(st)).count()
+        for key, (_, st) in DESK_TABS.items()
+        if st
+    }
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "page": _page(request, rows),
+            "title": "受理派单台",
+            "mode": "desk",
+            "tabs": [(k, v[0], counts.get(k)) for k, v in DESK_TABS.items()],
+            "tab": tab,
+            "categories": [c for c in selectors.category_tree() if c.parent_id is None],
+            "query": request.GET.get("q", ""),
+            "overdue": overdue,
+        },
+    )
+
+
+@roles_required("department_handler")
+def case_department_desk(request: AuthedRequest) -> HttpResponse:
+    """The department desk: sign for (报到), handle, return."""
+    departments = selectors.department_ids_for(request.user)
+    assignments = selectors.department_assignments(departments)
+    return render(
+        request,
+        "cases/department.html",
+        {"page": _page(request, assignments), "has_departments": bool(departments)},
+    )
+
+
+@roles_required(*SUPERVISOR_ROLES)
+def case_board(request: AuthedRequest) -> HttpResponse:
+    """The supervisor board: overdue and escalated cases by town and department."""
+    scope = request_scope(request)
+    visible = selectors.case_visible(scope)
+    counts = selectors.board_counts(visible)
+    attention = selectors.case_needing_attention(scope)[:50]
+    return render(request, "cases/board.html", {"counts": counts, "attention": attention})
+
+
+# --- statistics ---------------------------------------------------------------------------
+
+
+def _month_start(text: str | None, default: datetime) -> datetime:
+    if text:
+        try:
+            parsed = datetime.strptime(text, "%Y-%m")
+            return timezone.make_aware(parsed)
+        except ValueError:
+            pass
+    return default
+
+
+@roles_required("county_admin", "town_staff", "community_worker", "leader")
+def case_stats(request: AuthedRequest) -> HttpResponse:
+    """响应率 · 解决率 · 满意率 and handling statistics by region, department, category, month."""
+    scope = request_scope(request)
+    now = timezone.localtime()
+    default_start = (now.replace(day=1) - timedelta(days=150)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    start = _month_start(request.GET.get("start"), default_start)
+    end_month = _month_start(
+        request.GET.get("end"), now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    )
+    end = (end_month + timedelta(days=32)).replace(day=1)
+    group_by = request.GET.get("by", "town")
+    if group_by not in selectors.GROUPINGS:
+        group_by = "town"
+    visible = selectors.case_visible(scope)
+    totals = selectors.case_rate_totals(visible, start=start, end=end)
+    rows = selectors.case_rate_labels(
+        selectors.case_rates(visible, group_by=group_by, start=start, end=end), group_by
+    )
+    months = selectors.case_rates(visible, group_by="month", start=start, end=end)
+    top = selectors.case_top_categories(visible, start=start, end=end)
+    chart = {
+        "groups": [r.label for r in rows],
+        "response": [r.response_rate for r in rows],
+        "solve": [r.solve_rate for r in rows],
+        "satisfaction": [r.satisfaction_rate for r in rows],
+        "months": [r.key for r in months],
+        "monthReported": [r.reported for r in months],
+        "monthOverdue": [r.overdue for r in months],
+        "top": [{"name": r.label, "value": r.reported} for r in top],
+    }
+    return render(
+        request,
+        "cases/stats.html",
+        {
+            "totals": totals,
+            "rows": rows,
+            "chart": chart,
+            "group_by": group_by,
+            "groupings": [
+                ("town", "按镇街"),
+                ("community", "按社区"),
+                ("department", "按部门"),
+                ("category", "按分类"),
+                ("month", "按月份"),
+            ],
+            "start": start.strftime("%Y-%m"),
+            "end": end_month.strftime("%Y-%m"),
+        },
+    )
+
+
+# --- inbox --------------------------------------------------------------------------------
+
+
+@login_required
+def case_inbox(request: AuthedRequest) -> HttpResponse:
+    rows = selectors.notifications_for(request.user)
+    return render(request, "cases/inbox.html", {"page": _page(request, rows)})
+
+
+@login_required
+@require_POST
+def case_inbox_read(request: AuthedRequest) -> HttpResponse:
+    services.notification_mark_read(user=request.user)
+    return redirect("cases:inbox")
+
+
+# --- detail and actions ---------------------------------------------------------------------
+
+
+@login_required
+def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    case = selectors.case_get_visible(user, pk)
+    staff_view = selectors.case_is_staff_view(user, case)
+    actions = services.case_allowed_actions(user, case)
+    context: dict[str, Any] = {
+        "case": case,
+        "staff_view": staff_view,
+        "actions": actions,
+        "timeline": selectors.case_timeline(case, public_only=not staff_view),
+        "photos": list(case.photos.order_by("id")),
+        "assignments": selectors.case_assignments(case) if staff_view else [],
+        "reject_reasons": RejectReason.choices,
+        "now": timezone.now(),
+    }
+    if "dispatch" in actions:
+        context["workers"] = list(selectors.worker_choices(case))
+        context["departments"] = list(selectors.department_choices(case))
+    if staff_view and case.status in OPEN_STATUSES:
+        context["duplicates"] = selectors.case_nearby_duplicates(
+            category=case.category, lng=case.lng, lat=case.lat, exclude_id=case.pk
+        )
+    return render(request, "cases/detail.html", context)
+
+
+def _bool(value: str | None) -> bool:
+    return value in ("1", "true", "on", "yes")
+
+
+@login_required
+@require_POST
+def case_act(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    """Every action of the detail page. Bad input: a message and nothing changed; someone
+    acting first: the 409 page (ApplicationErrorMiddleware)."""
+    user, data = request.user, request.POST
+    version = int(data["version"]) if data.get("version", "").isdigit() else None
+    note = data.get("note", "")
+    files = request.FILES.getlist("photos")
+    calls = {
+        "accept": lambda: services.case_accept(actor=user, case_id=pk, version=version, note=note),
+        "reject": lambda: services.case_reject(
+            actor=user,
+            case_id=pk,
+            version=version,
+            reason=data.get("reason", ""),
+            note=note,
+            redirect_to=data.get("redirect_to", ""),
+        ),
+        "merge": lambda: services.case_merge(
+            actor=user,
+            case_id=pk,
+            version=version,
+            into_case_id=_int(data.get("into_case_id")),
+            note=note,
+        ),
+        "dispatch": lambda: services.case_dispatch(
+            actor=user,
+            case_id=pk,
+            version=version,
+            worker_id=_int(data.get("worker_id")) or None,
+            department_ids=[_int(d) for d in data.getlist("department_ids") if d],
+            lead_department_id=_int(data.get("lead_department_id")) or None,
+            note=note,
+        ),
+        "escalate": lambda: services.case_escalate(
+            actor=user, case_id=pk, version=version, note=note
+        ),
+        "sign": lambda: services.case_sign(actor=user, case_id=pk, version=version, note=note),
+        "contact": lambda: services.case_contact(
+            actor=user, case_id=pk, version=version, note=note
+        ),
+        "progress": lambda: services.case_progress(
+            actor=user, case_id=pk, note=note, photo_uploads=files
+        ),
+        "resolve": lambda: services.case_resolve(
+            actor=user, case_id=pk, version=version, result=note, photo_uploads=files
+        ),
+        "return": lambda: services.case_return(
+            actor=user, case_id=pk, version=version, reason=note
+        ),
+        "rate": lambda: services.case_rate(
+            actor=user,
+            case_id=pk,
+            version=version,
+            is_solved=_bool(data.get("is_solved")),
+            is_satisfied=_bool(data.get("is_satisfied")),
+            score=_int(data.get("score")),
+            comment=data.get("comment", ""),
+        ),
+        "reopen": lambda: services.case_reopen(
+            actor=user, case_id=pk, version=version, reason=note
+        ),
+        "close": lambda: services.case_close(actor=user, case_id=pk, version=version, note=note),
+        "supervise": lambda: services.case_supervise(actor=user, case_id=pk, note=note),
+        "extend_request": lambda: services.case_extension_request(
+            actor=user, case_id=pk, version=version, hours=data.get("hours", ""), reason=note
+        ),
+        "extend_decide": lambda: services.case_extension_decide(
+            actor=user, case_id=pk, version=version, approve=_bool(data.get("approve")), note=note
+        ),
+    }
+    call = calls.get(action)
+    if call is None:
+        raise Http404
+    selectors.case_get_visible(user, pk)  # 404 first for what the user may not see
+    try:
+        call()
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "操作成功")
+    return redirect("cases:detail", pk=pk)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def case_photo(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """A photo, to who may see its case; photos of public categories to anyone (Open311)."""
+    photo = CasePhoto.objects.select_related("case", "case__category").filter(pk=pk).first()
+    if photo is None:
+        raise Http404
+    user = request.user
+    public = photo.case.category.is_public and photo.kind != CasePhoto.Kind.PROGRESS
+    if not public:
+        if not user.is_authenticated:
+            raise Http404
+        try:
+            selectors.case_get_visible(user, photo.case_id)
+        except ApplicationError:
+            raise Http404 from None
+    response = FileResponse(photo.file.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,165 @@
+"""Measures the facility registry gives the evaluation engine (DESIGN.md §7).
+
+Each `compute(region_codes)` answers {community code: value} for the given communities
+(None: every community), zeros included, from one grouped query over OPERATING facilities
+(building, planned, suspended and closed ones do not count). A facility at a grid counts for
+its community; one at a town counts for no community but does for the town-level measures
+(`town_*`, keys are town codes), since 镇级社会工作站 and 未成年人保护工作站 are town
+facilities (ADR 0033).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
+
+from linli.facilities.models import Facility
+from linli.facilities.selectors import SERVICE_AREA_TYPES, area_by_community, operating_facilities
+from linli.indicators.measures import Measure
+from linli.regions.models import Region
+
+Compute = Callable[[list[str] | None], dict[str, float]]
+
+
+def _codes(level: str, region_codes: list[str] | None) -> list[str]:
+    if region_codes is not None:
+        return list(region_codes)
+    return list(Region.objects.filter(level=level).values_list("code", flat=True))
+
+
+def _present_per_community(
+    rows: QuerySet[Facility], region_codes: list[str] | None
+) -> dict[str, float]:
+    grouped = (
+        rows.filter(region__level__in=(Region.Level.COMMUNITY, Region.Level.GRID))
+        .annotate(community=Substr("region_code", 1, 12))
+        .values("community")
+        .annotate(n=Count("id"))
+    )
+    if region_codes is not None:
+        grouped = grouped.filter(community__in=region_codes)
+    result = dict.fromkeys(_codes(Region.Level.COMMUNITY, region_codes), 0.0)
+    result.update((r["community"], 1.0) for r in grouped if r["n"])
+    return result
+
+
+def _present_per_town(rows: QuerySet[Facility], region_codes: list[str] | None) -> dict[str, float]:
+    towns = _codes(Region.Level.TOWN, region_codes)
+    grouped = (
+        rows.exclude(region__level=Region.Level.COUNTY)
+        .annotate(town=Substr("region_code", 1, 9))
+        .values("town")
+        .annotate(n=Count("id"))
+    )
+    if region_codes is not None:
+        grouped = grouped.filter(town__in=[code[:9] for code in towns])
+    present = {r["town"] for r in grouped if r["n"]}
+    return {code: 1.0 if code[:9] in present else 0.0 for code in towns}
+
+
+def _has(*type_codes: str) -> Compute:
+    def compute(region_codes: list[str] | None) -> dict[str, float]:
+        return _present_per_community(
+            operating_facilities().filter(type__code__in=type_codes), region_codes
+        )
+
+    compute.__name__ = f"has_{'_or_'.join(type_codes)}"
+    return compute
+
+
+def _town_has(*type_codes: str) -> Compute:
+    def compute(region_codes: list[str] | None) -> dict[str, float]:
+        return _present_per_town(
+            operating_facilities().filter(type__code__in=type_codes), region_codes
+        )
+
+    compute.__name__ = f"town_has_{'_or_'.join(type_codes)}"
+    return compute
+
+
+def facility_area_service(region_codes: list[str] | None) -> dict[str, float]:
+    result = dict.fromkeys(_codes(Region.Level.COMMUNITY, region_codes), 0.0)
+    result.update((code, float(area)) for code, area in area_by_community(region_codes).items())
+    return result
+
+
+def _presence(code: str, name: str, types: tuple[str, ...], description: str) -> Measure:
+    return Measure(
+        code=code, name=name, unit="是/否", compute=_has(*types), description=description
+    )
+
+
+MEASURES = [
+    Measure(
+        code="facility_area_service",
+        name="社区综合服务设施面积",
+        unit="平方米",
+        compute=facility_area_service,
+        description=(
+            "运营中的党群服务中心（社区综合服务设施）与一站式服务大厅建筑面积之和；"
+            "城市社区按每百户折算（FAC_AREA_URBAN），农村社区取平均（FAC_AREA_RURAL）"
+        ),
+    ),
+    _presence(
+        "has_service_center",
+        "有社区综合服务中心/一站式服务大厅",
+        SERVICE_AREA_TYPES,
+        "1：有运营中的党群服务中心或一站式服务大厅（FAC_CENTER）",
+    ),
+    _presence(
+        "has_elderly_station",
+        "有社区养老服务站",
+        ("elderly_station", "day_care"),
+        "1：有运营中的养老服务站或老年人日间照料中心（ELDER_STATION）",
+    ),
+    _presence(
+        "has_volunteer_station",
+        "有志愿服务站点",
+        ("volunteer_station",),
+        "1：有运营中的志愿服务站点（VOL_STATION）",
+    ),
+    _presence(
+        "has_social_work_station",
+        "有社会工作站（室）",
+        ("social_work_station",),
+        "1：社区内有运营中的社会工作站（室）",
+    ),
+    _presence(
+        "has_minor_protection_station",
+        "有未成年人保护工作站",
+        ("minor_protection_station",),
+        "1：社区内有运营中的未成年人保护工作站",
+    ),
+    _presence("has_shelter", "有应急避难场所", ("shelter",), "1：有应急避难场所（SHELTER_RURAL）"),
+    _presence(
+        "has_micro_fire_station",
+        "有微型消防站",
+        ("micro_fire_station",),
+        "1：有运营中的微型消防站（FIRE_STATION）",
+    ),
+    _presence(
+        "has_clinic",
+        "有卫生服务站/村卫生室",
+        ("clinic", "health_center"),
+        "1：有运营中的社区卫生服务站（村卫生室）或社区卫生服务中心（CLINIC）",
+    ),
+    _presence("has_police_room", "有警务室", ("police_room",), "1：有运营中的警务室"),
+    Measure(
+        code="town_social_work_station",
+        name="镇（街道）有社会工作站",
+        unit="是/否",
+        compute=_town_has("social_work_station"),
+        level="town",
+        description="按镇统计：镇本级或其下任一社区有运营中的社会工作站（SW_STATION）；键为镇级区划代码",
+    ),
+    Measure(
+        code="town_minor_protection_station",
+        name="镇（街道）有未成年人保护工作站",
+        unit="是/否",
+        compute=_town_has("minor_protection_station"),
+        level="town",
+        description="按镇统计：镇本级或其下任一社区有运营中的未成年人保护工作站（MINOR_STATION）",
+    ),
+]
