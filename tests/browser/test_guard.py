@@ -50,7 +50,12 @@ def test_the_guard_catches_csp_violations_sideways_scroll_and_off_site_requests(
     assert guard.blocked_requests == ["https://map.example.com/tiles/"]
     assert any("request to a non-local host" in p for p in guard.problems())
 
-    # the faults were injected on purpose: leave a clean guard for the fixture's final check
+    # the faults were injected on purpose: leave a clean guard for the fixture's final check,
+    # once the browser has finished reporting them (the error page's events arrive late)
+    page.wait_for_load_state()
+    page.wait_for_timeout(500)
     guard.blocked_requests.clear()
+    guard.csp_violations.clear()
+    guard.page_errors.clear()
     guard.console_errors.clear()
     guard.checked_navigations = len(guard.navigations)
