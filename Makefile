@@ -19,7 +19,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo --if-empty
+	$(PY) manage.py demo --scale full --if-empty
 	$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py demo_accounts
 	@scripts/serve $(PY)

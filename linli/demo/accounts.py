@@ -8,6 +8,7 @@ from django.db import transaction
 
 from linli.accounts.models import Role, RoleAssignment, User
 from linli.core.pii import blind_index
+from linli.people.models import Resident
 from linli.regions.models import Region
 
 DEMO_PASSWORD = "linli-demo-2026"
@@ -33,8 +34,23 @@ DEMO_ACCOUNTS = (
     DemoAccount(
         "chengguan", "县城管局处置员", Role.DEPARTMENT_HANDLER, "南陵县", department="城管"
     ),
+    # The registry (linli/demo/registry.py) has a resident of 陵阳社区 with this phone.
     DemoAccount("resident", "陵阳社区居民", Role.RESIDENT, "陵阳社区", phone="13800000001"),
 )
+
+
+def _display_name(spec: DemoAccount, region: Region) -> str:
+    """A resident account takes the name of the registry's resident with its phone."""
+    if spec.role != Role.RESIDENT or not spec.phone:
+        return spec.display_name
+    resident = (
+        Resident.objects.filter(
+            phone_hash=blind_index(spec.phone), region_code__startswith=region.code
+        )
+        .order_by("pk")
+        .first()
+    )
+    return resident.name if resident else spec.display_name
 
 
 @transaction.atomic
@@ -45,7 +61,7 @@ def build_demo_accounts() -> list[DemoAccount]:
         user, created = User.objects.get_or_create(
             username=spec.username,
             defaults={
-                "display_name": spec.display_name,
+                "display_name": _display_name(spec, region),
                 "phone": spec.phone,
                 "phone_hash": blind_index(spec.phone),
                 "is_staff": spec.role in (Role.COUNTY_ADMIN, Role.TOWN_STAFF),
