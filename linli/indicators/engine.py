@@ -1,0 +1,402 @@
+"""The computation of indicator values over the region tree — pure Python, no database.
+
+Inputs: indicator specs (with the target in force), the tree (county → town → community),
+and each measure's values per region. Output: one `Value` per (indicator, region).
+
+Aggregation rules (DESIGN §7):
+- ratio: Σnumerator / Σdenominator × factor at every level, summed over the communities the
+  indicator applies to — never the mean of the communities' ratios;
+- coverage: each *unit* (a community, or a town for town-level indicators) is judged by the
+  unit condition on its own measure value (e.g. ≥ 12 organisations); above the units the
+  value is units met / units applicable × 100 %;
+- sum: Σnumerator, judged only at the indicator's level (e.g. brand organisations, county).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+LEVELS = ("community", "town", "county")
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+# Value statuses, with the label a leader reads.
+MET, UNMET, TRACKED, INFO, MISSING, ERROR, NA, EMPTY = (
+    "met",
+    "unmet",
+    "tracked",
+    "info",
+    "missing",
+    "error",
+    "na",
+    "empty",
+)
+STATUS_LABELS = {
+    MET: "达标",
+    UNMET: "未达标",
+    TRACKED: "跟踪监测",
+    INFO: "仅统计",
+    MISSING: "数据未接入",
+    ERROR: "数据异常",
+    NA: "不适用",
+    EMPTY: "无数据",
+}
+JUDGED = (MET, UNMET)
+
+OPERATORS = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": lambda a, b: abs(a - b) < 1e-9,
+}
+OPERATOR_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    operator: str
+    value: float
+    deadline: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What the engine needs of an Indicator (decoupled from the ORM for tests and speed)."""
+
+    code: str
+    name: str
+    kind: str  # ratio | coverage | sum
+    numerator: str
+    denominator: str = ""
+    factor: float = 1.0
+    unit: str = ""
+    decimals: int = 1
+    applies_to: str = "all"  # all | urban | rural
+    judged_at: str = "community"
+    unit_operator: str = ">="
+    unit_threshold: float = 1.0
+    target: TargetSpec | None = None
+    measure_unit: str = ""  # the numerator measure's unit (shown for a coverage unit's value)
+
+    @property
+    def measures(self) -> list[str]:
+        return [c for c in (self.numerator, self.denominator) if c]
+
+
+@dataclass
+class Node:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    urban_rural_code: str = ""
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def is_urban(self) -> bool:
+        return self.urban_rural_code.startswith("1")
+
+    @property
+    def is_rural(self) -> bool:
+        return self.urban_rural_code.startswith("2")
+
+
+class Tree:
+    """County, towns and communities; parents before children in `order`."""
+
+    def __init__(self, nodes: Iterable[Node]) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.ids: dict[str, int] = {}  # region primary keys, when loaded from the database
+        for node in nodes:
+            node.children = []
+            self.nodes[node.code] = node
+        for node in self.nodes.values():
+            if node.parent is not None and node.parent not in self.nodes:
+                node.parent = None  # outside the visible tree: a top node here
+            if node.parent is not None:
+                self.nodes[node.parent].children.append(node.code)
+        for node in self.nodes.values():
+            node.children.sort()
+        self.roots = sorted(c for c, n in self.nodes.items() if n.parent is None)
+        # Post-order (children before parents) for bottom-up sums.
+        self.bottom_up: list[str] = []
+        stack: list[tuple[str, bool]] = [(c, False) for c in reversed(self.roots)]
+        while stack:
+            code, done = stack.pop()
+            if done:
+                self.bottom_up.append(code)
+                continue
+            stack.append((code, True))
+            stack.extend((c, False) for c in reversed(self.nodes[code].children))
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.nodes
+
+    def node_for_key(self, key: str) -> str | None:
+        """The node a measure's key counts for: itself, or a grid's community."""
+        if key in self.nodes:
+            return key
+        if len(key) == 15 and key[:12] in self.nodes:
+            return key[:12]
+        return None
+
+    def descendants(self, code: str, level: str) -> list[str]:
+        """All nodes of `level` at or below `code`, by code."""
+        found: list[str] = []
+        stack = [code]
+        while stack:
+            current = stack.pop()
+            node = self.nodes[current]
+            if node.level == level:
+                found.append(current)
+                continue
+            stack.extend(node.children)
+        return sorted(found)
+
+    def path(self, code: str) -> list[str]:
+        """From the top visible node down to `code`."""
+        chain = []
+        current: str | None = code
+        while current is not None:
+            chain.append(current)
+            current = self.nodes[current].parent
+        return list(reversed(chain))
+
+
+@dataclass
+class Value:
+    indicator: str
+    region: str
+    level: str
+    status: str
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    units_met: int | None = None
+    units_total: int | None = None
+    target_operator: str = ""
+    target_value: float | None = None
+    is_unit: bool = False  # a coverage unit's own value (shown against the unit condition)
+    note: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def gap(self) -> float | None:
+        """How far from the target, in the indicator's unit (0 when met)."""
+        if self.value is None or self.target_value is None or not self.target_operator:
+            return None
+        if self.target_operator in (">=", ">"):
+            return max(0.0, self.target_value - self.value)
+        if self.target_operator in ("<=", "<"):
+            return max(0.0, self.value - self.target_value)
+        return abs(self.value - self.target_value)
+
+    @property
+    def attainment(self) -> float | None:
+        """value / target for 'at least' targets (1.0 = reached), for ranking the gaps."""
+        if self.value is None or self.target_value is None or not self.target_operator:
+            return None
+        if self.target_operator in (">=", ">"):
+            if self.target_value <= 0:
+                return 1.0
+            return self.value / self.target_value
+        if self.target_operator in ("<=", "<"):
+            return 1.0 if self.value <= 0 else self.target_value / self.value
+        if self.target_value == 0:
+            return 1.0 if self.value == 0 else 0.0
+        return max(0.0, 1 - abs(self.value - self.target_value) / abs(self.target_value))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "indicator": self.indicator,
+            "region": self.region,
+            "level": self.level,
+            "status": self.status,
+            "value": self.value,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "units_met": self.units_met,
+            "units_total": self.units_total,
+            "target_operator": self.target_operator,
+            "target_value": self.target_value,
+            "gap": self.gap,
+        }
+
+
+def judge(value: float | None, op: str, threshold: float) -> bool:
+    return value is not None and bool(OPERATORS[op](round(value, 9), threshold))
+
+
+def _applies(spec: Spec, node: Node) -> bool:
+    if spec.applies_to == "urban":
+        return node.is_urban
+    if spec.applies_to == "rural":
+        return node.is_rural
+    return True
+
+
+class Evaluation:
+    """Every indicator's value at every node of a tree, and helpers to read them."""
+
+    def __init__(self, specs: list[Spec], tree: Tree, values: dict[tuple[str, str], Value]):
+        self.specs = specs
+        self.spec_by_code = {s.code: s for s in specs}
+        self.tree = tree
+        self.values = values
+
+    def get(self, indicator: str, region: str) -> Value:
+        return self.values[(indicator, region)]
+
+    def for_region(self, region: str) -> list[Value]:
+        return [self.values[(s.code, region)] for s in self.specs]
+
+    def short_units(self, indicator: str, region: str) -> list[Value]:
+        """Units below (or at) `region` that fail at the indicator's level, worst first."""
+        spec = self.spec_by_code[indicator]
+        level = spec.judged_at
+        if spec.kind == "sum" or LEVEL_RANK.get(self.tree.nodes[region].level, 0) < LEVEL_RANK.get(
+            level, 0
+        ):
+            return []
+        found = [self.values[(indicator, code)] for code in self.tree.descendants(region, level)]
+        failing = [v for v in found if v.status == UNMET]
+        return sorted(failing, key=lambda v: v.attainment if v.attainment is not None else 0)
+
+
+def evaluate(
+    specs: list[Spec],
+    tree: Tree,
+    measure_values: Mapping[str, Mapping[str, float]],
+    errors: Mapping[str, str] | None = None,
+) -> Evaluation:
+    """Compute every spec over the tree from measure values {measure: {region code: value}}."""
+    errors = errors or {}
+    # Each measure's values placed on tree nodes once (grids fold into their community).
+    placed: dict[str, dict[str, float]] = {}
+    for code, by_key in measure_values.items():
+        on_nodes: dict[str, float] = defaultdict(float)
+        for key, amount in by_key.items():
+            node = tree.node_for_key(key)
+            if node is not None:
+                on_nodes[node] += amount
+        placed[code] = on_nodes
+    values: dict[tuple[str, str], Value] = {}
+    for spec in specs:
+        values.update(_evaluate_one(spec, tree, placed, errors))
+    return Evaluation(specs, tree, values)
+
+
+def _evaluate_one(
+    spec: Spec, tree: Tree, placed: Mapping[str, Mapping[str, float]], errors: Mapping[str, str]
+) -> dict[tuple[str, str], Value]:
+    target_op = spec.target.operator if spec.target else ""
+    target_value = spec.target.value if spec.target else None
+    broken = [m for m in spec.measures if m in errors]
+    missing = [m for m in spec.measures if m not in placed]
+    if broken or missing:
+        status = ERROR if broken else MISSING
+        note = "、".join(broken or missing)
+        return {
+            (spec.code, code): Value(
+                spec.code,
+                code,
+                node.level,
+                status,
+                target_operator=target_op,
+                target_value=target_value,
+                note=note,
+            )
+            for code, node in tree.nodes.items()
+        }
+
+    numerator = placed[spec.numerator]
+    denominator = placed[spec.denominator] if spec.denominator else {}
+    # Bottom-up sums over the communities the indicator applies to (a town's or county's own
+    # facts count only for indicators that apply to all communities).
+    num: dict[str, float] = {}
+    den: dict[str, float] = {}
+    applicable: dict[str, bool] = {}
+    for code in tree.bottom_up:
+        node = tree.nodes[code]
+        if node.level == "community":
+            ok = _applies(spec, node)
+            applicable[code] = ok
+            num[code] = numerator.get(code, 0.0) if ok else 0.0
+            den[code] = denominator.get(code, 0.0) if ok else 0.0
+            continue
+        children = node.children
+        ok = spec.applies_to == "all" or any(applicable[c] for c in children)
+        applicable[code] = ok
+        own = spec.applies_to == "all"
+        num[code] = sum(num[c] for c in children) + (numerator.get(code, 0.0) if own else 0.0)
+        den[code] = sum(den[c] for c in children) + (denominator.get(code, 0.0) if own else 0.0)
+
+    # Coverage: units judged once, then met / applicable units counted bottom-up (O(nodes)).
+    judged_rank = LEVEL_RANK.get(spec.judged_at, 0)
+    met: dict[str, int] = {}
+    units: dict[str, int] = {}
+    if spec.kind == "coverage":
+        for code in tree.bottom_up:
+            node = tree.nodes[code]
+            rank = LEVEL_RANK.get(node.level, 0)
+            if rank == judged_rank:
+                units[code] = 1 if applicable[code] else 0
+                ok = judge(num[code], spec.unit_operator, spec.unit_threshold)
+                met[code] = 1 if applicable[code] and ok else 0
+            elif rank > judged_rank:
+                units[code] = sum(units[c] for c in node.children)
+                met[code] = sum(met[c] for c in node.children)
+
+    out: dict[tuple[str, str], Value] = {}
+    for code, node in tree.nodes.items():
+        rank = LEVEL_RANK.get(node.level, 0)
+        value = Value(spec.code, code, node.level, NA)
+        out[(spec.code, code)] = value
+        if not applicable[code]:
+            continue
+        if spec.kind == "ratio":
+            value.numerator, value.denominator = num[code], den[code]
+            value.value = num[code] / den[code] * spec.factor if den[code] else None
+            judged = rank >= judged_rank
+        elif spec.kind == "sum":
+            value.numerator = value.value = num[code]
+            judged = rank == judged_rank
+        elif rank < judged_rank:
+            # Below the units (a community under a town-level indicator): its contribution.
+            value.numerator = value.value = num[code]
+            judged = False
+        elif rank == judged_rank:
+            # A unit: its own measure value against the unit condition (e.g. ≥ 12).
+            value.is_unit = True
+            value.numerator = value.value = num[code]
+            value.target_operator = spec.unit_operator
+            value.target_value = spec.unit_threshold
+            value.status = MET if met[code] else UNMET
+            continue
+        else:
+            value.units_met, value.units_total = met[code], units[code]
+            value.numerator, value.denominator = float(met[code]), float(units[code])
+            value.value = met[code] / units[code] * 100 if units[code] else None
+            judged = True
+        _judge(value, judged, target_op, target_value)
+    return out
+
+
+def _judge(value: Value, judged: bool, op: str, target: float | None) -> None:
+    value.target_operator, value.target_value = op, target
+    if value.value is None:
+        value.status = EMPTY
+    elif not judged:
+        value.status = INFO
+    elif target is None or not op:
+        value.status = TRACKED
+    else:
+        value.status = MET if judge(value.value, op, target) else UNMET
