@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import models
+from django.db.models import F, Func
+from django.db.models.functions import Length
 
 from linli.core.models import RegionScopedModel
 from linli.core.pii import EncryptedTextField, mask_id_number, mask_phone
 from linli.regions.models import Building, Region
+
+
+class NameFrom(Func):
+    """`SUBSTR(name, k)` with k written into the SQL text: an index on an expression is used
+    only for a query whose expression is the same text, and a bound parameter is not."""
+
+    function = "SUBSTR"
+    output_field = models.CharField()
+
+    def __init__(self, position: int) -> None:
+        self.position = int(position)
+        super().__init__(F("name"))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        template = f"%(function)s(%(expressions)s, {self.position})"
+        return super().as_sql(compiler, connection, template=template, **extra)
 
 
 class ResidenceType(models.TextChoices):
@@ -57,6 +76,12 @@ class Household(RegionScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["region", "number"], name="household_unique_number"),
         ]
+        # Lists read households by region and number, searching the address, off this index.
+        indexes = [
+            models.Index(
+                fields=["region_code", "number", "address"], name="household_region_number_addr"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.address}"
@@ -101,11 +126,12 @@ class Resident(RegionScopedModel):
     relation = models.CharField(
         "与户主关系", max_length=20, choices=Relation.choices, default=Relation.OTHER
     )
-    name = models.CharField("姓名", max_length=50, db_index=True)
-    name_pinyin = models.CharField("姓名拼音", max_length=200, db_index=True, editable=False)
-    name_initials = models.CharField("姓名首字母", max_length=50, db_index=True, editable=False)
+    # name, pinyin, initials and birth date are indexed by the composite indexes in Meta.
+    name = models.CharField("姓名", max_length=50)
+    name_pinyin = models.CharField("姓名拼音", max_length=200, editable=False)
+    name_initials = models.CharField("姓名首字母", max_length=50, editable=False)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices)
-    birth_date = models.DateField("出生日期", db_index=True)
+    birth_date = models.DateField("出生日期")
     id_number = EncryptedTextField("身份证号", blank=True, default="")
     id_number_hash = models.CharField("身份证号索引", max_length=64, blank=True, db_index=True)
     phone = EncryptedTextField("手机号", blank=True, default="")
@@ -128,7 +154,45 @@ class Resident(RegionScopedModel):
                 name="resident_unique_id_number",
             ),
         ]
-        indexes = [models.Index(fields=["region_code", "birth_date"], name="resident_region_birth")]
+        # Each search reads one of these without touching the table (covering: the scope's
+        # region_code and the status ride along), so a county-wide search stays fast (ADR 0023).
+        indexes = [
+            models.Index(fields=["region_code", "birth_date"], name="resident_region_birth"),
+            models.Index(fields=["region_code", "name"], name="resident_region_name"),
+            models.Index(
+                fields=["status", "region_code", "name"], name="resident_status_region_name"
+            ),
+            models.Index(fields=["name", "region_code", "status"], name="resident_name_cover"),
+            models.Index(
+                fields=["name_pinyin", "region_code", "status"], name="resident_pinyin_cover"
+            ),
+            models.Index(
+                fields=["name_initials", "name_pinyin", "region_code", "status"],
+                name="resident_initials_cover",
+            ),
+            models.Index(
+                fields=["birth_date", "region_code", "status"], name="resident_birth_cover"
+            ),
+            # "Name contains" as prefix ranges: from the 2nd and 3rd character, and all names
+            # of 4+ characters (ADR 0023); the database keeps these for every writer.
+            models.Index(
+                NameFrom(2),
+                F("name"),
+                F("region_code"),
+                F("status"),
+                name="resident_name_from2",
+            ),
+            models.Index(
+                NameFrom(3),
+                F("name"),
+                F("region_code"),
+                F("status"),
+                name="resident_name_from3",
+            ),
+            models.Index(
+                Length("name"), F("name"), F("region_code"), F("status"), name="resident_name_long"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -209,6 +273,10 @@ class ResidentTag(RegionScopedModel):
                 | models.Q(disability_grade__gte=1, disability_grade__lte=4),
                 name="resident_tag_disability_grade_1_4",
             ),
+        ]
+        # A tag search reads the tagged residents of a scope off this index (ADR 0023).
+        indexes = [
+            models.Index(fields=["tag", "region_code", "resident"], name="resident_tag_scope"),
         ]
 
     def __str__(self) -> str:

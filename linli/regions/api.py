@@ -1,12 +1,12 @@
 """Region tree API: list, detail, children, create, update — all scoped."""
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from linli.core.api import ERROR_RESPONSES, scoped_to, write_allowed
 from linli.core.views_support import AuthedRequest
 from linli.regions import selectors, services
-from linli.regions.models import Region
+from linli.regions.models import Building, Region
 
 router = Router(tags=["区划 regions"])
 
@@ -96,3 +96,92 @@ def region_update(request: AuthedRequest, code: str, payload: RegionPatch):  # t
     return services.region_update(
         actor=request.auth, code=code, data=payload.dict(exclude_unset=True)
     )
+
+
+# --- buildings (楼栋) -------------------------------------------------------------------------
+# Building routes live here, not in the people API: buildings belong to the regions app.
+
+
+class BuildingOut(Schema):
+    id: int
+    name: str
+    address: str
+    kind: str
+    kind_label: str
+    floors: int | None
+    units: int | None
+    lng: float | None
+    lat: float | None
+    region_code: str
+    region_name: str
+
+    @staticmethod
+    def resolve_kind_label(obj: Building) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_region_name(obj: Building) -> str:
+        return obj.region.name
+
+
+class BuildingFilter(Schema):
+    q: str | None = None
+    region_code: str | None = None
+
+
+class BuildingIn(Schema):
+    region_code: str = ""
+    name: str = ""
+    address: str = ""
+    kind: Building.Kind = Building.Kind.RESIDENTIAL
+    floors: int | None = None
+    units: int | None = None
+    lng: float | None = None
+    lat: float | None = None
+
+
+class BuildingPatch(Schema):
+    region_code: str | None = None
+    name: str | None = None
+    address: str | None = None
+    kind: Building.Kind | None = None
+    floors: int | None = None
+    units: int | None = None
+    lng: float | None = None
+    lat: float | None = None
+
+
+@router.get("/buildings/", response=list[BuildingOut], summary="楼栋列表（按地址检索）")
+@paginate
+@scoped_to(Building)
+def building_list(request: AuthedRequest, filters: Query[BuildingFilter]):  # type: ignore[no-untyped-def]
+    return selectors.building_list(request.auth, query=filters.q, region_code=filters.region_code)
+
+
+@router.get(
+    "/buildings/{building_id}", response={200: BuildingOut, **ERROR_RESPONSES}, summary="楼栋详情"
+)
+@scoped_to(Building)
+def building_detail(request: AuthedRequest, building_id: int):  # type: ignore[no-untyped-def]
+    return selectors.building_get_visible(request.auth, building_id)
+
+
+@router.post("/buildings/", response={201: BuildingOut, **ERROR_RESPONSES}, summary="登记楼栋")
+@scoped_to(Building)
+def building_create(request: AuthedRequest, payload: BuildingIn):  # type: ignore[no-untyped-def]
+    write_allowed(request)
+    building = services.building_create(actor=request.auth, **payload.dict())
+    return Status(201, selectors.building_get_visible(request.auth, building.pk))
+
+
+@router.patch(
+    "/buildings/{building_id}", response={200: BuildingOut, **ERROR_RESPONSES}, summary="修改楼栋"
+)
+@scoped_to(Building)
+def building_update(request: AuthedRequest, building_id: int, payload: BuildingPatch):  # type: ignore[no-untyped-def]
+    write_allowed(request)
+    building = selectors.building_get_visible(request.auth, building_id)  # 404 first
+    services.building_update(
+        actor=request.auth, building=building, data=payload.dict(exclude_unset=True)
+    )
+    return selectors.building_get_visible(request.auth, building_id)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
 from linli.core.scoping import scope_of
-from linli.regions.models import Region
+from linli.regions.models import Building, Region
 
 LEVEL_DEPTH = {"county": 0, "town": 1, "community": 2, "grid": 3}
 LEVEL_IMPORT_LABEL = {"county": "县", "town": "镇", "community": "社区", "grid": "网格"}
@@ -176,3 +176,70 @@ def region_list(
     if query:
         regions = regions.filter(Q(name__contains=query) | Q(code__startswith=query))
     return regions
+
+
+# --- buildings ------------------------------------------------------------------------------
+
+
+def building_list(
+    principal: Any, *, query: str | None = None, region_code: str | None = None
+) -> QuerySet[Building]:
+    """Visible buildings, by address; `query` matches the address or the name, `region_code`
+    narrows to a region and everything below it."""
+    buildings = (
+        Building.objects.visible_to(principal)
+        .select_related("region")
+        .order_by("region_code", "address", "id")
+    )
+    if region_code:
+        buildings = buildings.filter(region_code__startswith=code_prefix(region_code))
+    if query:
+        query = query.strip()
+        buildings = buildings.filter(Q(address__contains=query) | Q(name__contains=query))
+    return cast("QuerySet[Building]", buildings)
+
+
+def building_get_visible(principal: Any, building_id: int) -> Building:
+    """The building if the principal may see it; otherwise NotFound (404)."""
+    building = (
+        Building.objects.visible_to(principal)
+        .select_related("region")
+        .filter(pk=building_id)
+        .first()
+    )
+    if building is None:
+        raise NotFound("building_not_found", _("楼栋不存在或无权查看"))
+    return cast(Building, building)
+
+
+def building_options(principal: Any, region_code: str) -> QuerySet[Building]:
+    """Visible buildings of the community that `region_code` (a community or grid) belongs to:
+    a household may live in any building of its community."""
+    if len(region_code) < 12:
+        return cast("QuerySet[Building]", Building.objects.none())
+    return cast(
+        "QuerySet[Building]",
+        Building.objects.visible_to(principal)
+        .filter(region_code__startswith=region_code[:12])
+        .order_by("address", "id"),
+    )
+
+
+def registry_regions(principal: Any, *, within: str | None = None) -> QuerySet[Region]:
+    """Visible grids and communities (where registry rows live), by code, with parents."""
+    regions = (
+        Region.objects.visible_to(principal)
+        .filter(level__in=[Region.Level.COMMUNITY, Region.Level.GRID])
+        .select_related("parent")
+        .order_by("code")
+    )
+    if within:
+        regions = regions.filter(code__startswith=code_prefix(within))
+    return cast("QuerySet[Region]", regions)
+
+
+def region_ancestors(principal: Any, region: Region) -> list[Region]:
+    """The visible regions from the top of the principal's scope down to `region` (breadcrumb)."""
+    codes = {region.code[:6] + "000000", region.code[:9] + "000", region.code[:12], region.code}
+    found = Region.objects.visible_to(principal).filter(code__in=codes).order_by("code")
+    return sorted(found, key=lambda r: LEVEL_DEPTH[r.level])

@@ -540,8 +540,7 @@ def registry_write_level(actor: Any, region_code: str) -> str | None:
     Users are judged by the roles whose region covers the code (a department handler holds a
     writable scope for cases, not for the registry); API tokens and bare Scopes by their scope.
     """
-    scope = scope_of(actor)
-    if not (scope.can_write and scope.covers(region_code)):
+    if not scope_of(actor).may_write(region_code):
         return None
     roles = getattr(actor, "active_roles", None)
     if roles is None or getattr(actor, "is_superuser", False):
@@ -565,9 +564,8 @@ def registry_region_for_write(actor: Any, region_code: str, *, what: str) -> Reg
     """
     code = _text(region_code)
     if not code:
-        raise ValidationFailed(
-            "region_required", _("请选择所在网格或社区"), detail={"fields": {"region": "必填"}}
-        )
+        message = _("请选择所在网格或社区")
+        raise ValidationFailed("region_required", message, detail={"fields": {"region": message}})
     region = Region.objects.visible_to(actor).filter(code=code).first()
     if region is None:
         raise NotFound("region_not_found", _("区划不存在或无权查看"))
@@ -680,9 +678,10 @@ def building_create(
         },
         partial=False,
     )
-    if ("lng" in values and values["lng"] is not None) != (
-        "lat" in values and values["lat"] is not None
-    ) and not errors.keys() & {"lng", "lat"}:
+    if (values.get("lng") is None) != (values.get("lat") is None) and not errors.keys() & {
+        "lng",
+        "lat",
+    }:
         errors["lat"] = _("经度和纬度应同时填写")
     _raise_field_errors("building_invalid", errors)
     if _building_address_taken(region, values["address"]):
@@ -721,8 +720,8 @@ def building_update(*, actor: Any, building: Building, data: Mapping[str, Any]) 
         region = registry_region_for_write(actor, data["region_code"], what=_("楼栋"))
         if region.code[:12] != current.region_code[:12]:
             errors["region"] = _("楼栋只能调整到同一社区/村内的网格")
-    lng = values.get("lng", current.lng) if "lng" in values else current.lng
-    lat = values.get("lat", current.lat) if "lat" in values else current.lat
+    lng = values.get("lng", current.lng)
+    lat = values.get("lat", current.lat)
     if (lng is None) != (lat is None) and not errors.keys() & {"lng", "lat"}:
         errors["lat"] = _("经度和纬度应同时填写")
     _raise_field_errors("building_invalid", errors)
