@@ -19,19 +19,6 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-def _prefix_condition(field: str, prefix: str) -> Q:
-    """`field` starts with `prefix`, written so a B-tree index serves it on every database.
-
-    LIKE 'prefix%' alone cannot use the index on SQLite (case-insensitive LIKE) nor on
-    PostgreSQL with a non-C collation; a range on the digit string can. Region codes are
-    digits, so the upper bound is the prefix plus one, kept at the same length."""
-    condition = Q(**{f"{field}__startswith": prefix, f"{field}__gte": prefix})
-    if prefix.isdigit() and prefix.strip("9"):
-        upper = str(int(prefix) + 1).zfill(len(prefix))
-        condition &= Q(**{f"{field}__lt": upper})
-    return condition
-
-
 class ScopedQuerySet(models.QuerySet):
     """A queryset that knows how to narrow itself to what a principal may see."""
 
@@ -44,7 +31,7 @@ class ScopedQuerySet(models.QuerySet):
         field = self.model.scope_field  # type: ignore[attr-defined]
         condition = Q()
         for prefix in scope.prefixes:
-            condition |= _prefix_condition(field, prefix)
+            condition |= Q(**{f"{field}__startswith": prefix})
         narrowed = self.filter(condition)
         # A scope through a relation (users via their roles) may match a row several times.
         return narrowed.distinct() if "__" in field else narrowed
