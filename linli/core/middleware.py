@@ -61,3 +61,25 @@ class ApplicationErrorMiddleware:
         if not isinstance(exception, ApplicationError):
             return None
         return render(request, "core/error.html", {"error": exception}, status=exception.status)
+
+
+class ChosenLanguageMiddleware:
+    """Chinese unless the user chose another language with the language switcher (cookie).
+
+    The browser's Accept-Language is ignored on purpose: many office PCs in the county run an
+    English-language browser, and their users expect the platform in Chinese."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        codes = {code for code, _ in settings.LANGUAGES}
+        language = chosen if chosen in codes else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -26,3 +26,14 @@ def test_a_prefix_of_nines_has_no_upper_bound_but_still_filters(county):
         Region.objects.visible_to(Scope(prefixes=("340223999",))).values_list("code", flat=True)
     )
     assert visible == ["340223999000"]
+
+
+def test_pages_are_chinese_whatever_the_browser_asks_until_english_is_chosen(client):
+    # given a browser whose Accept-Language is English
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "工作人员登录" in page.content.decode()
+    # when the user picks English in the footer
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    # then the pages are English
+    assert "Staff login" in page.content.decode()
