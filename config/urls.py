@@ -17,6 +17,7 @@ urlpatterns = [
     path("orgs/", include("linli.orgs.urls")),
     path("facilities/", include("linli.facilities.urls")),
     path("workforce/", include("linli.workforce.urls")),
+    path("imports/", include("linli.imports.urls")),
     path("cases/", include("linli.cases.urls")),
     path("indicators/", include("linli.indicators.urls")),
     path("", include("linli.core.urls")),

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "linli.orgs",
     "linli.facilities",
     "linli.workforce",
+    "linli.imports",
     "linli.cases",
     "linli.indicators",
     "linli.demo",

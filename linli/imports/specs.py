@@ -1,0 +1,1752 @@
+"""What each registry looks like as a table: columns, row rules, natural key, bulk writer.
+
+One `TableSpec` per kind (楼栋, 户, 居民, 组织, 服务设施, 社区工作者). The import engine
+(`services.import_run`) reads a file twice: the first pass calls `parse` and `check_chunk`
+on every row and keeps only the natural keys (for duplicates in the file), the second pass
+parses again and calls `write_chunk` on batches inside one transaction. Exports use the
+same columns, so an export opens like a template (with PII masked).
+
+Natural keys (upsert): building = (region, 地址); household = (region, 户编号);
+resident = 身份证号 (its blind index); organisation = (region, 类型, 名称);
+facility = (region, 类型, 名称); worker = (region, 姓名, 手机号) or, without a phone,
+(region, 姓名, 出生日期).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+import operator
+import re
+from collections import defaultdict
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar, NamedTuple, cast
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext as _
+
+from linli.core.models import AuditEntry
+from linli.core.pii import (
+    ID_CHECK_CHARS,
+    ID_WEIGHTS,
+    EncryptedTextField,
+    encrypt,
+    id_number_error,
+    mask_id_number,
+    mask_phone,
+)
+from linli.core.scoping import Scope
+from linli.core.tabular import ColumnSpec, ImportReport
+from linli.facilities.models import Facility, FacilityType
+from linli.imports import cells
+from linli.imports.bulk import TableWriter, select_in
+from linli.imports.pinyin import name_keys_fast
+from linli.orgs.models import Organisation, credit_code_error
+from linli.people.models import (
+    Household,
+    ResidenceType,
+    Resident,
+    ResidentMove,
+    ResidentTag,
+    Tag,
+)
+from linli.people.services import TAG_MAX_AGE, TAG_MIN_AGE
+from linli.regions.models import Building, Region
+from linli.regions.services import FULL_ACCESS, registry_write_level
+
+REGION_HEADER = "所在区划代码"
+LEVEL_LABELS = {"county": "县", "town": "镇/街道", "community": "社区/村", "grid": "网格"}
+
+
+def _workforce_model(name: str) -> type[models.Model]:
+    # workforce is not one of the registry apps the architecture test lets other apps import
+    # (tests/test_architecture.py); the lead is asked to allow imports → workforce. Until
+    # then the models are looked up by label, which is a dependency all the same.
+    return apps.get_model("workforce", name)
+
+
+class RegionRef(NamedTuple):
+    id: int
+    code: str
+    level: str
+    name: str
+
+
+@dataclass(slots=True)
+class Parsed:
+    """One data row after parsing: errors, the natural key, and the values to write."""
+
+    number: int
+    errors: list[str] = field(default_factory=list)
+    key: Hashable | None = None
+    region: RegionRef | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Hasher:
+    """`pii.blind_index` with the key read once per import (same output, see the tests)."""
+
+    def __init__(self) -> None:
+        self.key = settings.PII_HASH_KEY.encode()
+
+    def __call__(self, value: str) -> str:
+        if not value:
+            return ""
+        return hmac.digest(self.key, value.strip().upper().encode(), "sha256").hex()
+
+
+_ID_RE = re.compile(r"\d{17}[\dX]")
+
+
+def id_number_birth(number: str) -> datetime.date | None:
+    """The birth date of a valid 居民身份证号 (GB 11643), None if it is not valid; the same
+    rules as `pii.id_number_error`, which gives the message."""
+    if not _ID_RE.fullmatch(number):
+        return None
+    total = sum(map(operator.mul, map(int, number[:17]), ID_WEIGHTS))
+    if ID_CHECK_CHARS[total % 11] != number[17]:
+        return None
+    try:
+        return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+@dataclass
+class Context:
+    """What one import run knows: who writes, the region tree, writers, audit details."""
+
+    scope: Scope
+    regions: dict[str, RegionRef]
+    # Who the registry's write rule judges (a user by their roles; a token or Scope by scope).
+    principal: Any = None
+    user: Any = None
+    ip_address: str | None = None
+    reason: str = ""
+    today: datetime.date = field(default_factory=datetime.date.today)
+    lookups: dict[str, Any] = field(default_factory=dict)
+    _writers: dict[type, TableWriter] = field(default_factory=dict)
+    _region_checks: dict[tuple[str, tuple[str, ...], bool], tuple[RegionRef | None, str]] = field(
+        default_factory=dict
+    )
+    audit: list[AuditEntry] = field(default_factory=list)
+    hash: Hasher = field(default_factory=Hasher)
+
+    def writer(self, model: type[models.Model]) -> TableWriter:
+        if model not in self._writers:
+            self._writers[model] = TableWriter(model)
+        return self._writers[model]
+
+    def region(
+        self, code: str, levels: tuple[str, ...], errors: list[str], *, registry: bool = False
+    ) -> RegionRef | None:
+        """The row's region, if it exists, has a right level and may be written by the
+        importer (`registry`: the people registry's rule, ADR 0021, on top of the scope)."""
+        cache_key = (code, levels, registry)
+        cached = self._region_checks.get(cache_key)
+        if cached is None:
+            cached = self._check_region(code, levels, registry)
+            self._region_checks[cache_key] = cached
+        ref, message = cached
+        if message:
+            errors.append(message)
+        return ref
+
+    def _check_region(
+        self, code: str, levels: tuple[str, ...], registry: bool
+    ) -> tuple[RegionRef | None, str]:
+        if not code:
+            return None, _("请填写%(col)s") % {"col": REGION_HEADER}
+        ref = self.regions.get(code)
+        if ref is None:
+            return None, _("区划代码 %(code)s 不存在") % {"code": code[:20]}
+        if not self.scope.covers(ref.code):
+            return None, _("区划 %(code)s（%(name)s）不在您的管理范围内") % {
+                "code": code,
+                "name": ref.name,
+            }
+        if not self.scope.may_write(ref.code) or (
+            registry and registry_write_level(self.principal or self.scope, ref.code) != FULL_ACCESS
+        ):
+            return None, _("您无权在区划 %(code)s（%(name)s）登记数据") % {
+                "code": code,
+                "name": ref.name,
+            }
+        if ref.level not in levels:
+            return None, _("区划 %(code)s 是%(level)s，本表只能填写%(allowed)s") % {
+                "code": code,
+                "level": LEVEL_LABELS.get(ref.level, ref.level),
+                "allowed": "、".join(LEVEL_LABELS[level] for level in levels),
+            }
+        return ref, ""
+
+    def audit_update(
+        self,
+        model: type[models.Model],
+        pk: int,
+        label: str,
+        region_code: str,
+        changed: Mapping[str, tuple[Any, Any]],
+    ) -> None:
+        """Queue an audit entry for one updated row (before/after, PII masked by the caller)."""
+        self.audit.append(
+            AuditEntry(
+                actor=self.user,
+                actor_label=str(self.user) if self.user else "系统",
+                ip_address=self.ip_address,
+                action=AuditEntry.Action.UPDATE,
+                model_label=model._meta.label,
+                object_pk=str(pk),
+                object_repr=label[:200],
+                region_code=region_code,
+                changes={"changed": {k: [_plain(a), _plain(b)] for k, (a, b) in changed.items()}},
+                reason=self.reason,
+            )
+        )
+
+    def flush_audit(self) -> None:
+        if self.audit:
+            AuditEntry.objects.bulk_create(self.audit, batch_size=500)
+            self.audit = []
+
+
+def birth_age(birth: datetime.date, day: datetime.date) -> int:
+    years = day.year - birth.year
+    return years - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.date | Decimal):
+        return str(value)
+    return value
+
+
+# --- the base spec ----------------------------------------------------------------------
+
+
+class TableSpec:
+    """A registry as a table. Subclasses define columns, parsing, keys, writes, exports."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    model: ClassVar[type[models.Model]]
+    columns: ClassVar[tuple[ColumnSpec, ...]]
+    region_levels: ClassVar[tuple[str, ...]] = ("community", "grid")
+    # Fields compared through their blind index, never decrypted: encrypted field → hash field.
+    hashed: ClassVar[dict[str, str]] = {}
+    pii: ClassVar[frozenset[str]] = frozenset()
+    duplicate_what: ClassVar[str] = ""
+
+    @property
+    def encrypted_fields(self) -> tuple[str, ...]:
+        """The model's encrypted fields (their values may be encrypted ahead of the write)."""
+        return tuple(
+            f.attname for f in self.model._meta.concrete_fields if isinstance(f, EncryptedTextField)
+        )
+
+    def prepare(self, ctx: Context) -> None:
+        """Load what every row needs (type catalogues…) once per import."""
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        raise NotImplementedError
+
+    def duplicate_message(self, first_row: int) -> str:
+        return _("%(what)s与第%(row)d行重复") % {"what": self.duplicate_what, "row": first_row}
+
+    # The natural key is also a unique constraint: a row that was new on the first pass and
+    # is inserted by someone else before the second fails the insert (409), never duplicates.
+    unique_key: ClassVar[bool] = True
+    # The people registry (buildings, households, residents) is kept by registry writers only
+    # (regions.services.registry_write_level, ADR 0021), not by any writable scope.
+    registry: ClassVar[bool] = False
+    # Columns the write phase looks rows up by (their indexes survive a bulk load).
+    lookup_columns: ClassVar[tuple[str, ...]] = ()
+
+    def check_chunk(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        """Rules that need the database (first pass, before anything is written); marks the
+        rows whose natural key is already stored (`extra["exists"]`)."""
+        self._mark_existing(self._existing(ctx, [p for p in chunk if p.key is not None]), chunk)
+
+    @staticmethod
+    def _mark_existing(found: Mapping[Hashable, Any], chunk: Sequence[Parsed]) -> None:
+        for parsed in chunk:
+            if parsed.key is not None and parsed.key in found:
+                parsed.extra["exists"] = True
+
+    def _stored(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
+        """The stored rows of a write batch; none to look for if every key was new on the
+        first pass (and the key is unique, see `unique_key`)."""
+        if self.unique_key and not any(p.extra.get("exists") for p in chunk):
+            return {}
+        return self._existing(ctx, chunk)
+
+    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
+        raise NotImplementedError
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        raise NotImplementedError
+
+    # -- helpers shared by the simple (one model, no children) registries --
+
+    def _region(self, row: Mapping[str, str], ctx: Context, parsed: Parsed) -> None:
+        ref = ctx.region(
+            row.get("region", ""), self.region_levels, parsed.errors, registry=self.registry
+        )
+        if ref is not None:
+            parsed.region = ref
+            parsed.values["region_id"] = ref.id
+            parsed.values["region_code"] = ref.code
+
+    def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
+        raise NotImplementedError
+
+    def _changes(self, parsed: Parsed, current: Mapping[str, Any]) -> dict[str, Any]:
+        """The values of `parsed` that differ from the stored row (PII compared by hash)."""
+        changed: dict[str, Any] = {}
+        for name, value in parsed.values.items():
+            if name in self.hashed:
+                continue
+            if current.get(name) != value:
+                changed[name] = value
+        for plain, hashed in self.hashed.items():
+            if hashed in changed:
+                changed[plain] = parsed.values[plain]
+        return changed
+
+    def _upsert(
+        self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport
+    ) -> dict[int, str]:
+        """Insert new rows, update changed ones; returns row number → created/updated/unchanged."""
+        current = self._stored(ctx, chunk)
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[int, dict[str, Any]]] = []
+        states: dict[int, str] = {}
+        for parsed in chunk:
+            stored = current.get(parsed.key)
+            if stored is None:
+                inserts.append(parsed.values)
+                states[parsed.number] = "created"
+                continue
+            changed = self._changes(parsed, stored)
+            if not changed:
+                states[parsed.number] = "unchanged"
+                continue
+            updates.append((stored["id"], changed))
+            states[parsed.number] = "updated"
+            ctx.audit_update(
+                self.model,
+                stored["id"],
+                str(parsed.values.get("name") or parsed.values.get("number") or ""),
+                str(parsed.values.get("region_code") or stored.get("region_code", "")),
+                {
+                    name: (
+                        "****" if name in self.pii else stored.get(name),
+                        mask_phone(value) if name in self.pii else value,
+                    )
+                    for name, value in changed.items()
+                    if not name.endswith("_hash")
+                },
+            )
+        writer = ctx.writer(self.model)
+        writer.insert(inserts)
+        writer.update(updates)
+        for state in states.values():
+            setattr(report, state, getattr(report, state) + 1)
+        return states
+
+    def track(self, ctx: Context, parsed: Parsed) -> None:
+        """Rules across the whole file beyond the natural key (first pass, every row)."""
+
+    def share_work(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        """With a writer process (writer.py): do part of the write's CPU work here, on the
+        validating side, so that both processes take about half of it."""
+
+
+class BuildingLookup:
+    """Finding a building by its address within the row's community (households, facilities)."""
+
+    def _resolve_buildings(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        for parsed in chunk:
+            address = parsed.extra.get("building")
+            if not address or parsed.region is None:
+                continue
+            ids = _community_index(ctx, Building, "address", parsed.region.code).get(address, ())
+            if len(ids) == 1:
+                parsed.values["building_id"] = ids[0]
+            elif not ids:
+                parsed.errors.append(
+                    _("楼栋地址“%(address)s”在本社区/村中未登记（请先导入楼栋）")
+                    % {"address": address[:40]}
+                )
+            else:
+                parsed.errors.append(
+                    _("楼栋地址“%(address)s”在本社区/村中对应多个楼栋") % {"address": address[:40]}
+                )
+
+
+def _community_index(
+    ctx: Context, model: type[models.Model], field_name: str, region_code: str
+) -> dict[str, list[int]]:
+    """text → ids of the `model` rows in the community of `region_code` (loaded once)."""
+    community = region_code[:12]
+    cache = ctx.lookups.setdefault(f"{model._meta.label}.{field_name}", {})
+    index = cache.get(community)
+    if index is None:
+        index = defaultdict(list)
+        for pk, value in model.objects.filter(  # type: ignore[attr-defined]
+            **prefix_range("region_code", community)
+        ).values_list("id", field_name):
+            index[value].append(pk)
+        cache[community] = index
+    return index
+
+
+def prefix_range(field_name: str, prefix: str) -> dict[str, str]:
+    """`field__startswith=prefix` as a range, which SQLite answers from the index (its LIKE,
+    being case-insensitive, cannot use an ordinary index and scans the table)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return {f"{field_name}__gte": prefix, f"{field_name}__lt": upper}
+
+
+def _column(
+    header: str, key: str, required: bool = False, help: str = "", example: str = ""
+) -> ColumnSpec:
+    return ColumnSpec(header, key, required=required, help=help, example=example)
+
+
+def _region_column(what: str, levels: str) -> ColumnSpec:
+    return _column(
+        REGION_HEADER,
+        "region",
+        True,
+        f"{what}所在{levels}的区划代码（12 位，网格 15 位），须在您的管理范围内。",
+        "340223100001",
+    )
+
+
+def _choice_labels(choices: type) -> str:
+    return "、".join(str(label) for code, label in choices.choices if code)  # type: ignore[attr-defined]
+
+
+# --- buildings ----------------------------------------------------------------------------
+
+
+class BuildingSpec(TableSpec):
+    kind = "buildings"
+    label = "楼栋"
+    registry = True
+    model = Building
+    duplicate_what = "同一区划的楼栋地址"
+    KINDS = cells.choice_map(Building.Kind)
+    columns = (
+        _region_column("楼栋", "社区/村或网格"),
+        _column("楼栋名称", "name", True, "如 3栋、张家村12号，最多100字。", "3栋"),
+        _column(
+            "地址",
+            "address",
+            True,
+            "楼栋的完整地址，同一区划内不能重复（用于识别同一楼栋）。",
+            "籍山镇春谷路8号3栋",
+        ),
+        _column("类型", "kind", False, f"{_choice_labels(Building.Kind)} 之一，默认住宅。", "住宅"),
+        _column("层数", "floors", False, "0 至 200 的整数。", "6"),
+        _column("单元数", "units", False, "0 至 100 的整数。", "2"),
+        _column("经度", "lng", False, "WGS84/CGCS2000 经度（天地图坐标），73 至 136。", "118.3336"),
+        _column("纬度", "lat", False, "WGS84/CGCS2000 纬度，3 至 54。", "30.9197"),
+    )
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        parsed = Parsed(number)
+        errors = parsed.errors
+        self._region(row, ctx, parsed)
+        values = parsed.values
+        values["name"] = cells.text(
+            row.get("name", ""), "楼栋名称", errors, max_length=100, required=True
+        )
+        values["address"] = cells.text(
+            row.get("address", ""), "地址", errors, max_length=200, required=True
+        )
+        optional = {
+            "kind": cells.choice(row.get("kind", ""), "类型", errors, self.KINDS),
+            "floors": cells.integer(row.get("floors", ""), "层数", errors, minimum=0, maximum=200),
+            "units": cells.integer(row.get("units", ""), "单元数", errors, minimum=0, maximum=100),
+            "lng": cells.number(row.get("lng", ""), "经度", errors, minimum=73, maximum=136),
+            "lat": cells.number(row.get("lat", ""), "纬度", errors, minimum=3, maximum=54),
+        }
+        values.update({k: v for k, v in optional.items() if v is not None})
+        if parsed.region is not None and values["address"]:
+            parsed.key = (parsed.region.id, values["address"])
+        return parsed
+
+    def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
+        rows: Any = Building.objects.filter(
+            region_id__in={p.region.id for p in chunk if p.region},
+            address__in={p.values["address"] for p in chunk},
+        ).values(
+            "id",
+            "region_id",
+            "region_code",
+            "name",
+            "address",
+            "kind",
+            "floors",
+            "units",
+            "lng",
+            "lat",
+        )
+        return {(r["region_id"], r["address"]): r for r in rows}
+
+    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
+        self._upsert(ctx, chunk, report)
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        kinds = dict(Building.Kind.choices)
+        rows = (
+            Building.objects.visible_to(scope)
+            .order_by("region_code", "address")
+            .values("region_code", "name", "address", "kind", "floors", "units", "lng", "lat")
+        )
+        for r in rows.iterator(chunk_size=2000):
+            yield {**r, "region": r["region_code"], "kind": kinds.get(r["kind"], r["kind"])}
+
+
+# --- households ---------------------------------------------------------------------------
+
+
+class HouseholdSpec(BuildingLookup, TableSpec):
+    """户: the number is unique within the community (its grids included), as people know
+    it (people.services); a household may move between the grids of its community."""
+
+    kind = "households"
+    label = "户"
+    registry = True
+    model = Household
+    duplicate_what = "同一社区/村的户编号"
+    hashed = {"phone": "phone_hash"}
+    pii = frozenset({"phone"})
+    TYPES = cells.choice_map(ResidenceType)
+    columns = (
+        _region_column("户", "社区/村或网格"),
+        _column(
+            "户编号",
+            "number",
+            True,
+            "社区/村内唯一的户编号，最多40字（用于识别同一户：已登记的户编号会更新该户，"
+            "包括调整到本社区/村的其他网格）。",
+            "LY-0001",
+        ),
+        _column("地址", "address", True, "户的地址，最多200字。", "籍山镇春谷路8号3栋2单元301"),
+        _column(
+            "楼栋地址",
+            "building",
+            False,
+            "所在楼栋的地址（与楼栋表的“地址”一致，须在同一社区/村中已登记）；可留空。",
+            "籍山镇春谷路8号3栋",
+        ),
+        _column("户类型", "residence_type", False, "户籍、常住、流动 之一，默认户籍。", "户籍"),
+        _column(
+            "联系电话",
+            "phone",
+            False,
+            "11 位手机号。导出时脱敏；脱敏的号码（含 *）导入时保留原值。",
+            "13812345678",
+        ),
+    )
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        parsed = Parsed(number)
+        errors = parsed.errors
+        self._region(row, ctx, parsed)
+        values = parsed.values
+        values["number"] = cells.text(
+            row.get("number", ""), "户编号", errors, max_length=40, required=True
+        )
+        values["address"] = cells.text(
+            row.get("address", ""), "地址", errors, max_length=200, required=True
+        )
+        building = cells.text(row.get("building", ""), "楼栋地址", errors, max_length=200)
+        if building:
+            parsed.extra["building"] = building
+        residence_type = cells.choice(row.get("residence_type", ""), "户类型", errors, self.TYPES)
+        if residence_type:
+            values["residence_type"] = residence_type
+        phone = cells.mobile(row.get("phone", ""), "联系电话", errors)
+        if phone:
+            values["phone"] = phone
+            values["phone_hash"] = ctx.hash(phone)
+        if parsed.region is not None and values["number"]:
+            parsed.key = (parsed.region.code[:12], values["number"])
+        return parsed
+
+    def check_chunk(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        self._resolve_buildings(ctx, chunk)
+        for parsed in chunk:
+            if parsed.key is None:
+                continue
+            community, number = cast(tuple[str, str], parsed.key)
+            ids = _community_index(ctx, Household, "number", community).get(number, ())
+            if len(ids) > 1:
+                parsed.errors.append(
+                    _("本社区/村已有多户的户编号为“%(number)s”，请先在页面上核对")
+                    % {"number": number}
+                )
+            elif ids:
+                parsed.extra["exists"] = True
+
+    def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
+        communities = {p.key[0] for p in chunk if p.key is not None}  # type: ignore[index]
+        if not communities:
+            return {}
+        in_communities = models.Q()
+        for community in communities:
+            in_communities |= models.Q(**prefix_range("region_code", community))
+        rows: Any = Household.objects.filter(
+            in_communities, number__in={p.values["number"] for p in chunk}
+        ).values(
+            "id",
+            "region_id",
+            "region_code",
+            "number",
+            "address",
+            "building_id",
+            "residence_type",
+            "phone_hash",
+        )
+        return {(r["region_code"][:12], r["number"]): r for r in rows}
+
+    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
+        self._upsert(ctx, chunk, report)
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        types = dict(Household._meta.get_field("residence_type").choices or ())
+        rows = (
+            Household.objects.visible_to(scope)
+            .order_by("region_code", "number")
+            .values(
+                "region_code", "number", "address", "building__address", "residence_type", "phone"
+            )
+        )
+        for r in rows.iterator(chunk_size=2000):
+            yield {
+                "region": r["region_code"],
+                "number": r["number"],
+                "address": r["address"],
+                "building": r["building__address"] or "",
+                "residence_type": types.get(r["residence_type"], r["residence_type"]),
+                "phone": mask_phone(r["phone"]) if r["phone"] else "",
+            }
+
+
+# --- residents ----------------------------------------------------------------------------
+
+TAGS = cells.choice_map(Tag)
+TAG_LABELS = {str(code): str(label) for code, label in Tag.choices}
+DISABILITY_KINDS = cells.choice_map(ResidentTag.DisabilityKind)
+GRADES = {
+    "1": 1,
+    "2": 2,
+    "3": 3,
+    "4": 4,
+    "一级": 1,
+    "二级": 2,
+    "三级": 3,
+    "四级": 4,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+}
+_FULL_WIDTH_X = str.maketrans({"ｘ": "X", "Ｘ": "X", "x": "X"})
+
+
+class ResidentSpec(TableSpec):
+    kind = "residents"
+    label = "居民"
+    registry = True
+    model = Resident
+    duplicate_what = "身份证号"
+    lookup_columns = ("id_number_hash",)
+    hashed = {"phone": "phone_hash", "id_number": "id_number_hash"}
+    pii = frozenset({"phone", "id_number"})
+    RELATIONS = cells.choice_map(Resident.Relation)
+    TYPES = cells.choice_map(ResidenceType)
+    STATUSES = cells.choice_map(Resident.Status)
+    GENDERS = {"男": "M", "女": "F", "M": "M", "F": "F", "m": "M", "f": "F"}
+    columns = (
+        _column("姓名", "name", True, "最多50字。", "张三"),
+        _column(
+            "身份证号",
+            "id_number",
+            True,
+            "18 位居民身份证号（GB 11643，校验位须正确，末位可为 X），用于识别同一居民："
+            "已登记的身份证号会更新该居民。导出时脱敏，脱敏的号码不能导入。",
+            "340223199001011234",
+        ),
+        _column(
+            "性别", "gender", False, "男 或 女；可留空（按身份证号）。须与身份证号一致。", "男"
+        ),
+        _column(
+            "出生日期",
+            "birth_date",
+            False,
+            "如 1990-01-01；可留空（按身份证号）。须与身份证号一致。",
+            "1990-01-01",
+        ),
+        _column(
+            "手机号",
+            "phone",
+            False,
+            "11 位手机号。导出时脱敏；脱敏的号码（含 *）导入时保留原值。",
+            "13812345678",
+        ),
+        _region_column("居民", "社区/村或网格"),
+        _column(
+            "户编号",
+            "household",
+            False,
+            "所在户的户编号（须在同一社区/村中已登记，请先导入户）；可留空。",
+            "LY-0001",
+        ),
+        _column(
+            "与户主关系",
+            "relation",
+            False,
+            f"{_choice_labels(Resident.Relation)} 之一，默认其他。填“户主”时设为该户户主。",
+            "户主",
+        ),
+        _column("居住类型", "residence_type", False, "户籍、常住、流动 之一，默认户籍。", "户籍"),
+        _column(
+            "状态", "status", False, f"{_choice_labels(Resident.Status)} 之一，默认在册。", "在册"
+        ),
+        _column(
+            "标签",
+            "tags",
+            False,
+            f"可填多个，用顿号或逗号分隔：{_choice_labels(Tag)}。"
+            "导入只增加标签，不会删除已有标签。",
+            "高龄、独居",
+        ),
+        _column(
+            "残疾类别",
+            "disability_kind",
+            False,
+            f"标签含“残疾”时可填：{_choice_labels(ResidentTag.DisabilityKind)}。",
+            "肢体",
+        ),
+        _column(
+            "残疾等级",
+            "disability_grade",
+            False,
+            "标签含“残疾”时可填：一级至四级（或 1-4）。",
+            "二级",
+        ),
+    )
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        # The hot loop of a 400 k-row import: the usual (valid) cell takes the short path.
+        parsed = Parsed(number)
+        errors = parsed.errors
+        values = parsed.values
+        name = row.get("name", "")
+        if 0 < len(name) <= 50:
+            values["name"] = name
+        else:
+            values["name"] = cells.text(name, "姓名", errors, max_length=50, required=True)
+        id_number = row.get("id_number", "")
+        if not (len(id_number) == 18 and id_number[:17].isdigit() and id_number[17] != "x"):
+            id_number = id_number.replace(" ", "").translate(_FULL_WIDTH_X)
+        id_birth: datetime.date | None = None
+        id_gender = ""
+        if not id_number:
+            errors.append(_("请填写身份证号"))
+        elif "*" in id_number:
+            errors.append(_("身份证号为脱敏值（导出文件中的号码已隐藏），请填写完整号码"))
+        else:
+            id_birth = id_number_birth(id_number)
+            if id_birth is None:
+                errors.append(_(id_number_error(id_number) or "身份证号无效"))
+            elif id_birth > ctx.today:
+                errors.append(_("身份证号中的出生日期晚于今天"))
+                id_birth = None
+            else:
+                id_gender = "M" if int(id_number[16]) % 2 else "F"
+                parsed.key = ctx.hash(id_number)
+                values["id_number"] = id_number
+                values["id_number_hash"] = parsed.key
+                values["birth_date"] = id_birth
+                values["gender"] = id_gender
+        gender = row.get("gender")
+        if gender:
+            code = self.GENDERS.get(gender)
+            if code is None:
+                errors.append(_("性别应填“男”或“女”"))
+            elif id_gender and code != id_gender:
+                errors.append(_("性别与身份证号不一致"))
+        birth_text = row.get("birth_date")
+        if birth_text:
+            birth = cells.date(birth_text, "出生日期", errors)
+            if birth is not None and id_birth is not None and birth != id_birth:
+                errors.append(_("出生日期与身份证号不一致"))
+        phone = row.get("phone")
+        if phone:
+            if not (len(phone) == 11 and phone.isdigit() and phone[0] == "1" and phone[1] > "2"):
+                phone = cells.mobile(phone, "手机号", errors)
+            if phone:
+                values["phone"] = phone
+                values["phone_hash"] = ctx.hash(phone)
+        ref = ctx.region(row.get("region", ""), self.region_levels, errors, registry=True)
+        if ref is not None:
+            parsed.region = ref
+            values["region_id"] = ref.id
+            values["region_code"] = ref.code
+        household = row.get("household")
+        if household:
+            if len(household) > 40:
+                cells.text(household, "户编号", errors, max_length=40)
+            else:
+                parsed.extra["household"] = household
+        relation = row.get("relation")
+        if relation:
+            relation = values["relation"] = cells.choice(
+                relation, "与户主关系", errors, self.RELATIONS
+            )
+            if relation is None:
+                del values["relation"]
+            elif relation == Resident.Relation.HEAD and not household:
+                errors.append(_("与户主关系为“户主”时须填写户编号"))
+        for key, header, choices in (
+            ("residence_type", "居住类型", self.TYPES),
+            ("status", "状态", self.STATUSES),
+        ):
+            text = row.get(key)
+            if text:
+                value = choices.get(text) or cells.choice(text, header, errors, choices)
+                if value:
+                    values[key] = value
+        if row.get("tags") or row.get("disability_kind") or row.get("disability_grade"):
+            self._parse_tags(row, parsed, ctx.today)
+        return parsed
+
+    def _parse_tags(self, row: Mapping[str, str], parsed: Parsed, today: datetime.date) -> None:
+        errors = parsed.errors
+        tags: list[str] = []
+        for label in cells.split_list(row.get("tags", "")):
+            tag = TAGS.get(label)
+            if tag is None:
+                errors.append(
+                    _("未知标签“%(tag)s”，可填：%(labels)s")
+                    % {"tag": label[:20], "labels": _choice_labels(Tag)}
+                )
+            elif tag not in tags:
+                tags.append(tag)
+        kind = cells.choice(row.get("disability_kind", ""), "残疾类别", errors, DISABILITY_KINDS)
+        grade_text = row.get("disability_grade", "")
+        grade = GRADES.get(grade_text) if grade_text else None
+        if grade_text and grade is None:
+            errors.append(_("残疾等级应为一级至四级"))
+        if Tag.DISABILITY in tags:
+            # As on the page (people.services): a disability tag has its kind and grade.
+            if not kind and not row.get("disability_kind"):
+                errors.append(_("标签含“残疾”时须填写残疾类别"))
+            if not grade and not grade_text:
+                errors.append(_("标签含“残疾”时须填写残疾等级"))
+        elif kind or grade:
+            errors.append(_("填写了残疾类别或等级，但标签中没有“残疾”"))
+        birth = parsed.values.get("birth_date")
+        if birth is not None:
+            age = birth_age(birth, today)
+            for tag in tags:
+                label = TAG_LABELS[tag]
+                if tag in TAG_MIN_AGE and age < TAG_MIN_AGE[tag]:
+                    errors.append(
+                        _("“%(label)s”标签适用于%(n)d周岁及以上的居民")
+                        % {"label": label, "n": TAG_MIN_AGE[tag]}
+                    )
+                if tag in TAG_MAX_AGE and age > TAG_MAX_AGE[tag]:
+                    errors.append(
+                        _("“%(label)s”标签适用于未满%(n)d周岁的居民")
+                        % {"label": label, "n": TAG_MAX_AGE[tag] + 1}
+                    )
+        if tags:
+            parsed.extra["tags"] = tags
+        if kind:
+            parsed.extra["disability_kind"] = kind
+        if grade:
+            parsed.extra["disability_grade"] = grade
+
+    def track(self, ctx: Context, parsed: Parsed) -> None:
+        # One head per household in a file: the second "户主" of a household is an error.
+        number = parsed.extra.get("household")
+        if (
+            parsed.values.get("relation") != Resident.Relation.HEAD
+            or not number
+            or not parsed.region
+        ):
+            return
+        heads = ctx.lookups.setdefault("household_heads", {})
+        first = heads.setdefault((parsed.region.code[:12], number), parsed.number)
+        if first != parsed.number:
+            parsed.errors.append(
+                _("户编号“%(number)s”在第%(row)d行已有户主") % {"number": number, "row": first}
+            )
+
+    def share_work(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        # New rows get their pinyin keys and their encrypted phone here; the writer encrypts
+        # the ID number. Encrypted values travel as the token's bytes (see bulk._encrypted).
+        for parsed in chunk:
+            if parsed.extra.get("exists"):
+                continue
+            values = parsed.values
+            values["name_pinyin"], values["name_initials"] = name_keys_fast(values["name"])
+            phone = values.get("phone")
+            if phone:
+                values["phone"] = encrypt(phone).encode()
+
+    def _resolve_households(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        for parsed in chunk:
+            number = parsed.extra.get("household")
+            if not number or parsed.region is None:
+                continue
+            ids = _community_index(ctx, Household, "number", parsed.region.code).get(number, ())
+            if len(ids) == 1:
+                parsed.values["household_id"] = ids[0]
+            elif not ids:
+                parsed.errors.append(
+                    _("户编号“%(number)s”在本社区/村中未登记（请先导入户）") % {"number": number}
+                )
+            else:
+                parsed.errors.append(
+                    _("户编号“%(number)s”在本社区/村中对应多户") % {"number": number}
+                )
+
+    def check_chunk(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        self._resolve_households(ctx, chunk)
+        keyed = {p.key: p for p in chunk if p.key is not None}
+        for id_hash, region_code in select_in(
+            Resident, ("id_number_hash", "region_code"), "id_number_hash", keyed
+        ):
+            parsed = keyed[id_hash]
+            parsed.extra["exists"] = True
+            if not ctx.scope.covers(region_code):
+                parsed.errors.append(
+                    _(
+                        "该身份证号已由您管理范围以外的辖区登记，不能导入（居民迁入请先由原辖区办理迁出）"
+                    )
+                )
+
+    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
+        fields = (
+            "id",
+            "id_number_hash",
+            "region_id",
+            "region_code",
+            "household_id",
+            "name",
+            "gender",
+            "birth_date",
+            "phone_hash",
+            "relation",
+            "residence_type",
+            "status",
+        )
+        stored: dict[Hashable, dict[str, Any]] = {}
+        if any(p.extra.get("exists") for p in chunk):
+            stored = {
+                row[1]: dict(zip(fields, row, strict=True))
+                for row in Resident.objects.filter(
+                    id_number_hash__in=[p.key for p in chunk]
+                ).values_list(*fields)
+            }
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[int, dict[str, Any]]] = []
+        moves: list[dict[str, Any]] = []
+        changed_rows: set[int] = set()
+        for parsed in chunk:
+            values = parsed.values
+            current = stored.get(parsed.key)
+            if current is None:
+                if "name_pinyin" not in values:
+                    values["name_pinyin"], values["name_initials"] = name_keys_fast(values["name"])
+                inserts.append(values)
+                report.created += 1
+                continue
+            changed = self._changes(parsed, current)
+            if "name" in changed:
+                changed["name_pinyin"], changed["name_initials"] = name_keys_fast(values["name"])
+            if not changed:
+                continue
+            changed.pop("id_number", None)
+            updates.append((current["id"], changed))
+            changed_rows.add(parsed.number)
+            if "region_id" in changed or "household_id" in changed:
+                moves.append(
+                    {
+                        "resident_id": current["id"],
+                        "region_id": values["region_id"],
+                        "region_code": values["region_code"],
+                        "from_household_id": current["household_id"],
+                        "to_household_id": values.get("household_id", current["household_id"]),
+                        "from_region_code": current["region_code"],
+                        "reason": ctx.reason[:200],
+                        "moved_on": ctx.today,
+                    }
+                )
+            ctx.audit_update(
+                Resident,
+                current["id"],
+                values["name"],
+                values["region_code"],
+                {
+                    name: (
+                        "****" if name in self.pii else current.get(name),
+                        (mask_phone(value) if name == "phone" else mask_id_number(value))
+                        if name in self.pii
+                        else value,
+                    )
+                    for name, value in changed.items()
+                    if not name.endswith("_hash") and name not in ("name_pinyin", "name_initials")
+                },
+            )
+        ctx.writer(Resident).insert(inserts)
+        ctx.writer(Resident).update(updates)
+        if moves:
+            ctx.writer(ResidentMove).insert(moves)
+            moved = [m["resident_id"] for m in moves]
+            ResidentTag.objects.filter(resident_id__in=moved).update(
+                region_id=models.Subquery(
+                    Resident.objects.filter(pk=models.OuterRef("resident_id")).values("region_id")[
+                        :1
+                    ]
+                ),
+                region_code=models.Subquery(
+                    Resident.objects.filter(pk=models.OuterRef("resident_id")).values(
+                        "region_code"
+                    )[:1]
+                ),
+            )
+        changed_rows |= self._write_tags_and_heads(ctx, chunk, stored)
+        updated = sum(1 for p in chunk if p.key in stored and p.number in changed_rows)
+        report.updated += updated
+        report.unchanged += sum(1 for p in chunk if p.key in stored) - updated
+
+    def _write_tags_and_heads(
+        self, ctx: Context, chunk: Sequence[Parsed], stored: Mapping[Hashable, Mapping[str, Any]]
+    ) -> set[int]:
+        """Add missing tags, update disability details, set household heads; the rows changed."""
+        wanted = [
+            p
+            for p in chunk
+            if "tags" in p.extra
+            or (p.values.get("relation") == Resident.Relation.HEAD and "household_id" in p.values)
+        ]
+        if not wanted:
+            return set()
+        ids = {key: row["id"] for key, row in stored.items()}
+        missing = [p.key for p in wanted if p.key not in ids]
+        ids.update(select_in(Resident, ("id_number_hash", "id"), "id_number_hash", missing))
+        changed: set[int] = set()
+        # Tags: never removed by an import, added when missing, disability details updated.
+        tagged = [p for p in wanted if "tags" in p.extra]
+        existing_tags: dict[tuple[int, str], dict[str, Any]] = {}
+        if tagged:
+            rows: Any = ResidentTag.objects.filter(
+                resident_id__in=[ids[p.key] for p in tagged if p.key in stored]
+            ).values("id", "resident_id", "tag", "disability_kind", "disability_grade")
+            for row in rows:
+                existing_tags[(row["resident_id"], row["tag"])] = row
+        tag_inserts: list[dict[str, Any]] = []
+        tag_updates: list[tuple[int, dict[str, Any]]] = []
+        for parsed in tagged:
+            resident_id = ids[parsed.key]
+            for tag in parsed.extra["tags"]:
+                details: dict[str, Any] = {}
+                if tag == Tag.DISABILITY:
+                    if "disability_kind" in parsed.extra:
+                        details["disability_kind"] = parsed.extra["disability_kind"]
+                    if "disability_grade" in parsed.extra:
+                        details["disability_grade"] = parsed.extra["disability_grade"]
+                current = existing_tags.get((resident_id, tag))
+                if current is None:
+                    tag_inserts.append(
+                        {
+                            "resident_id": resident_id,
+                            "region_id": parsed.values["region_id"],
+                            "region_code": parsed.values["region_code"],
+                            "tag": tag,
+                            **details,
+                        }
+                    )
+                    changed.add(parsed.number)
+                    continue
+                delta = {k: v for k, v in details.items() if current[k] != v}
+                if delta:
+                    tag_updates.append((current["id"], delta))
+                    changed.add(parsed.number)
+        ctx.writer(ResidentTag).insert(tag_inserts)
+        ctx.writer(ResidentTag).update(tag_updates)
+        # Household heads: "户主" makes the resident the head of the household.
+        heads = {
+            p.values["household_id"]: (ids[p.key], p.number)
+            for p in wanted
+            if p.values.get("relation") == Resident.Relation.HEAD and "household_id" in p.values
+        }
+        if heads:
+            current_heads = dict(select_in(Household, ("id", "head_id"), "id", heads))
+            head_updates = [
+                (household_id, {"head_id": resident_id})
+                for household_id, (resident_id, _number) in heads.items()
+                if current_heads.get(household_id) != resident_id
+            ]
+            ctx.writer(Household).update(head_updates)
+            changed |= {heads[household_id][1] for household_id, _values in head_updates}
+        return changed
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        relations = dict(Resident.Relation.choices)
+        types = dict(Resident._meta.get_field("residence_type").choices or ())
+        statuses = dict(Resident.Status.choices)
+        tag_labels = dict(Tag.choices)
+        kinds = dict(ResidentTag.DisabilityKind.choices)
+        genders = dict(Resident.Gender.choices)
+        rows = (
+            Resident.objects.visible_to(scope)
+            .order_by("region_code", "id")
+            .values(
+                "id",
+                "name",
+                "id_number",
+                "gender",
+                "birth_date",
+                "phone",
+                "region_code",
+                "household__number",
+                "relation",
+                "residence_type",
+                "status",
+            )
+        )
+        batch: list[dict[str, Any]] = []
+        for row in rows.iterator(chunk_size=2000):
+            batch.append(row)
+            if len(batch) >= 2000:
+                yield from self._export_batch(
+                    batch, relations, types, statuses, tag_labels, kinds, genders
+                )
+                batch = []
+        yield from self._export_batch(batch, relations, types, statuses, tag_labels, kinds, genders)
+
+    def _export_batch(
+        self,
+        batch: list[dict[str, Any]],
+        *labels: Mapping[str, Any],
+    ) -> Iterator[dict[str, Any]]:
+        relations, types, statuses, tag_labels, kinds, genders = labels
+        tags: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        if batch:
+            rows: Any = (
+                ResidentTag.objects.filter(resident_id__in=[r["id"] for r in batch])
+                .order_by("tag")
+                .values("resident_id", "tag", "disability_kind", "disability_grade")
+            )
+            for tag in rows:
+                tags[tag["resident_id"]].append(tag)
+        for r in batch:
+            own = tags.get(r["id"], [])
+            disability = next((t for t in own if t["tag"] == Tag.DISABILITY), None)
+            yield {
+                "name": r["name"],
+                "id_number": mask_id_number(r["id_number"]) if r["id_number"] else "",
+                "gender": genders.get(r["gender"], ""),
+                "birth_date": r["birth_date"],
+                "phone": mask_phone(r["phone"]) if r["phone"] else "",
+                "region": r["region_code"],
+                "household": r["household__number"] or "",
+                "relation": relations.get(r["relation"], ""),
+                "residence_type": types.get(r["residence_type"], ""),
+                "status": statuses.get(r["status"], ""),
+                "tags": "、".join(str(tag_labels.get(t["tag"], t["tag"])) for t in own),
+                "disability_kind": kinds.get(disability["disability_kind"], "")
+                if disability
+                else "",
+                "disability_grade": (
+                    f"{'一二三四'[disability['disability_grade'] - 1]}级"
+                    if disability and disability["disability_grade"]
+                    else ""
+                ),
+            }
+
+
+# --- organisations ------------------------------------------------------------------------
+
+
+class OrganisationSpec(TableSpec):
+    kind = "organisations"
+    label = "组织"
+    model = Organisation
+    region_levels = ("county", "town", "community", "grid")
+    duplicate_what = "同一区划、同一类型的组织名称"
+    pii = frozenset({"contact_phone"})
+    KINDS = cells.choice_map(Organisation.Kind)
+    PARTY_LEVELS = cells.choice_map(Organisation.PartyLevel)
+    columns = (
+        _region_column("组织", "县、镇/街道、社区/村或网格"),
+        _column("名称", "name", True, "组织全称，最多150字。", "陵阳社区志愿服务队"),
+        _column("类型", "kind", True, f"{_choice_labels(Organisation.Kind)} 之一。", "志愿服务队"),
+        _column(
+            "党组织层级",
+            "party_level",
+            False,
+            f"仅党组织填写：{_choice_labels(Organisation.PartyLevel)}。",
+            "",
+        ),
+        _column(
+            "统一社会信用代码",
+            "credit_code",
+            False,
+            "18 位（GB 32100，校验位须正确）；可留空。",
+            "",
+        ),
+        _column("经常性参与社区服务", "is_regular_service", False, "是 或 否。", "是"),
+        _column("品牌社会组织/服务项目", "is_brand", False, "是 或 否。", "否"),
+        _column("联系人", "contact_name", False, "最多50字。", "李四"),
+        _column(
+            "联系电话",
+            "contact_phone",
+            False,
+            "手机号或带区号的固定电话。导出时脱敏；脱敏的号码（含 *）导入时保留原值。",
+            "0553-6812345",
+        ),
+        _column("成立日期", "founded_on", False, "如 2020-05-01。", "2020-05-01"),
+        _column("存续", "is_active", False, "是 或 否，默认是。", "是"),
+    )
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        parsed = Parsed(number)
+        errors = parsed.errors
+        self._region(row, ctx, parsed)
+        values = parsed.values
+        values["name"] = cells.text(
+            row.get("name", ""), "名称", errors, max_length=150, required=True
+        )
+        kind = row.get("kind", "")
+        if not kind:
+            errors.append(_("请填写类型"))
+        values["kind"] = cells.choice(kind, "类型", errors, self.KINDS)
+        party_level = cells.choice(
+            row.get("party_level", ""), "党组织层级", errors, self.PARTY_LEVELS
+        )
+        if party_level:
+            if values["kind"] and values["kind"] != Organisation.Kind.PARTY:
+                errors.append(_("只有党组织可以填写党组织层级"))
+            values["party_level"] = party_level
+        credit_code = row.get("credit_code", "").upper()
+        if credit_code:
+            message = credit_code_error(credit_code)
+            if message:
+                errors.append(_(message))
+            values["credit_code"] = credit_code
+        for key, header in (
+            ("is_regular_service", "经常性参与社区服务"),
+            ("is_brand", "品牌社会组织/服务项目"),
+            ("is_active", "存续"),
+        ):
+            flag = cells.boolean(row.get(key, ""), header, errors)
+            if flag is not None:
+                values[key] = flag
+        contact = cells.text(row.get("contact_name", ""), "联系人", errors, max_length=50)
+        if contact:
+            values["contact_name"] = contact
+        phone = cells.contact_phone(row.get("contact_phone", ""), "联系电话", errors)
+        if phone:
+            values["contact_phone"] = phone
+        founded = cells.date(row.get("founded_on", ""), "成立日期", errors)
+        if founded:
+            values["founded_on"] = founded
+        if parsed.region is not None and values["name"] and values["kind"]:
+            parsed.key = (parsed.region.id, values["kind"], values["name"])
+        return parsed
+
+    def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
+        # Organisations are few: the contact phone (no blind index) is compared decrypted.
+        rows: Any = Organisation.objects.filter(
+            region_id__in={p.region.id for p in chunk if p.region},
+            name__in={p.values["name"] for p in chunk},
+        ).values(
+            "id",
+            "region_id",
+            "region_code",
+            "kind",
+            "name",
+            "party_level",
+            "credit_code",
+            "is_regular_service",
+            "is_brand",
+            "contact_name",
+            "contact_phone",
+            "founded_on",
+            "is_active",
+        )
+        return {(r["region_id"], r["kind"], r["name"]): r for r in rows}
+
+    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
+        self._upsert(ctx, chunk, report)
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        kinds = dict(Organisation.Kind.choices)
+        levels = dict(Organisation.PartyLevel.choices)
+        rows = (
+            Organisation.objects.visible_to(scope)
+            .order_by("region_code", "kind", "name")
+            .values(
+                "region_code",
+                "name",
+                "kind",
+                "party_level",
+                "credit_code",
+                "is_regular_service",
+                "is_brand",
+                "contact_name",
+                "contact_phone",
+                "founded_on",
+                "is_active",
+            )
+        )
+        for r in rows.iterator(chunk_size=2000):
+            yield {
+                **r,
+                "region": r["region_code"],
+                "kind": kinds.get(r["kind"], r["kind"]),
+                "party_level": levels.get(r["party_level"], ""),
+                "is_regular_service": r["is_regular_service"],
+                "contact_phone": mask_phone(r["contact_phone"]) if r["contact_phone"] else "",
+            }
+
+
+# --- facilities ---------------------------------------------------------------------------
+
+
+class FacilitySpec(BuildingLookup, TableSpec):
+    kind = "facilities"
+    label = "服务设施"
+    model = Facility
+    region_levels = ("county", "town", "community", "grid")
+    duplicate_what = "同一区划、同一类型的设施名称"
+    STATUSES = cells.choice_map(Facility.Status)
+    columns = (
+        _region_column("设施", "县、镇/街道、社区/村或网格"),
+        _column(
+            "设施类型",
+            "type",
+            True,
+            "设施类型的名称或代码（见系统中的设施类型目录，如 养老服务站）。",
+            "社区养老服务站",
+        ),
+        _column(
+            "名称",
+            "name",
+            True,
+            "设施名称，最多150字（同一区划、同一类型内不能重复）。",
+            "陵阳社区养老服务站",
+        ),
+        _column("地址", "address", False, "最多200字。", "籍山镇春谷路8号"),
+        _column(
+            "楼栋地址",
+            "building",
+            False,
+            "所在楼栋的地址（须在同一社区/村中已登记）；可留空。",
+            "",
+        ),
+        _column("经度", "lng", False, "WGS84/CGCS2000 经度（天地图坐标），73 至 136。", "118.3336"),
+        _column("纬度", "lat", False, "WGS84/CGCS2000 纬度，3 至 54。", "30.9197"),
+        _column("建筑面积（平方米）", "building_area_m2", False, "非负数，最多两位小数。", "350"),
+        _column(
+            "工作日开放时间", "weekday_hours", False, "如 08:30-17:30，最多50字。", "08:30-17:30"
+        ),
+        _column("工作日延时开放", "extended_evening", False, "是 或 否。", "否"),
+        _column("周末开放", "weekend_open", False, "是 或 否。", "是"),
+        _column("运营方", "operator_name", False, "运营方名称，最多150字。", ""),
+        _column(
+            "状态",
+            "status",
+            False,
+            f"{_choice_labels(Facility.Status)} 之一，默认运营中。",
+            "运营中",
+        ),
+    )
+
+    def prepare(self, ctx: Context) -> None:
+        types: dict[str, tuple[int, bool, str]] = {}
+        for pk, code, name, active in FacilityType.objects.values_list(
+            "id", "code", "name", "is_active"
+        ):
+            types[code] = types[code.lower()] = types[name] = (pk, active, name)
+        ctx.lookups["facility_types"] = types
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        parsed = Parsed(number)
+        errors = parsed.errors
+        self._region(row, ctx, parsed)
+        values = parsed.values
+        type_text = row.get("type", "")
+        found = ctx.lookups["facility_types"].get(type_text) if type_text else None
+        if not type_text:
+            errors.append(_("请填写设施类型"))
+        elif found is None:
+            errors.append(
+                _("未知的设施类型“%(type)s”（请使用设施类型目录中的名称或代码）")
+                % {"type": type_text[:30]}
+            )
+        elif not found[1]:
+            errors.append(_("设施类型“%(type)s”已停用") % {"type": found[2]})
+        else:
+            values["type_id"] = found[0]
+        values["name"] = cells.text(
+            row.get("name", ""), "名称", errors, max_length=150, required=True
+        )
+        optional: dict[str, Any] = {
+            "address": cells.text(row.get("address", ""), "地址", errors, max_length=200) or None,
+            "lng": cells.number(row.get("lng", ""), "经度", errors, minimum=73, maximum=136),
+            "lat": cells.number(row.get("lat", ""), "纬度", errors, minimum=3, maximum=54),
+            "building_area_m2": cells.decimal(
+                row.get("building_area_m2", ""),
+                "建筑面积（平方米）",
+                errors,
+                maximum=Decimal("99999999.99"),
+                places=2,
+            ),
+            "weekday_hours": cells.text(
+                row.get("weekday_hours", ""), "工作日开放时间", errors, max_length=50
+            )
+            or None,
+            "extended_evening": cells.boolean(
+                row.get("extended_evening", ""), "工作日延时开放", errors
+            ),
+            "weekend_open": cells.boolean(row.get("weekend_open", ""), "周末开放", errors),
+            "operator_name": cells.text(
+                row.get("operator_name", ""), "运营方", errors, max_length=150
+            )
+            or None,
+            "status": cells.choice(row.get("status", ""), "状态", errors, self.STATUSES),
+        }
+        values.update({k: v for k, v in optional.items() if v is not None})
+        building = cells.text(row.get("building", ""), "楼栋地址", errors, max_length=200)
+        if building:
+            parsed.extra["building"] = building
+        if parsed.region is not None and values["name"] and "type_id" in values:
+            parsed.key = (parsed.region.id, values["type_id"], values["name"])
+        return parsed
+
+    def check_chunk(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        self._resolve_buildings(ctx, chunk)
+        super().check_chunk(ctx, chunk)
+
+    def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
+        rows: Any = Facility.objects.filter(
+            region_id__in={p.region.id for p in chunk if p.region},
+            name__in={p.values["name"] for p in chunk},
+        ).values(
+            "id",
+            "region_id",
+            "region_code",
+            "type_id",
+            "name",
+            "address",
+            "building_id",
+            "lng",
+            "lat",
+            "building_area_m2",
+            "weekday_hours",
+            "extended_evening",
+            "weekend_open",
+            "operator_name",
+            "status",
+        )
+        return {(r["region_id"], r["type_id"], r["name"]): r for r in rows}
+
+    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
+        self._upsert(ctx, chunk, report)
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        statuses = dict(Facility.Status.choices)
+        rows = (
+            Facility.objects.visible_to(scope)
+            .order_by("region_code", "type__sort_order", "name")
+            .values(
+                "region_code",
+                "type__name",
+                "name",
+                "address",
+                "building__address",
+                "lng",
+                "lat",
+                "building_area_m2",
+                "weekday_hours",
+                "extended_evening",
+                "weekend_open",
+                "operator_name",
+                "status",
+            )
+        )
+        for r in rows.iterator(chunk_size=2000):
+            yield {
+                **r,
+                "region": r["region_code"],
+                "type": r["type__name"],
+                "building": r["building__address"] or "",
+                "building_area_m2": r["building_area_m2"],
+                "status": statuses.get(r["status"], r["status"]),
+            }
+
+
+# --- workers ------------------------------------------------------------------------------
+
+
+class WorkerSpec(TableSpec):
+    kind = "workers"
+    label = "社区工作者"
+    duplicate_what = "同一区划的同名工作者（手机号或出生日期相同）"
+    unique_key = False  # no database constraint: always look the stored workers up
+    region_levels = ("county", "town", "community", "grid")
+    hashed = {"phone": "phone_hash"}
+    pii = frozenset({"phone"})
+    GENDERS = {"男": "M", "女": "F", "M": "M", "F": "F"}
+    columns = (
+        _region_column("工作者", "县、镇/街道、社区/村或网格"),
+        _column("姓名", "name", True, "最多50字。", "王五"),
+        _column("性别", "gender", False, "男 或 女。", "女"),
+        _column(
+            "出生日期",
+            "birth_date",
+            False,
+            "如 1985-06-01。手机号和出生日期至少填一项（与姓名、区划一起识别同一人）。",
+            "1985-06-01",
+        ),
+        _column(
+            "手机号",
+            "phone",
+            False,
+            "11 位手机号。导出时脱敏；脱敏的号码（含 *）导入时保留原值。",
+            "13912345678",
+        ),
+        _column(
+            "学历", "education", False, "初中及以下、高中/中专、大专、本科、研究生 之一。", "本科"
+        ),
+        _column("入职日期", "employed_since", False, "如 2018-03-01。", "2018-03-01"),
+        _column("在岗", "is_active", False, "是 或 否，默认是。", "是"),
+        _column(
+            "岗位",
+            "positions",
+            False,
+            "可填多个，用顿号或逗号分隔（如 党组织书记、居/村委会主任、网格员）；"
+            "岗位的任职区划为本行区划。导入只增加岗位，不结束已有岗位。",
+            "网格员",
+        ),
+    )
+
+    @property
+    def model(self) -> type[models.Model]:  # type: ignore[override]
+        return _workforce_model("Worker")
+
+    def prepare(self, ctx: Context) -> None:
+        worker = _workforce_model("Worker")
+        position = _workforce_model("Position")
+        ctx.lookups["educations"] = cells.choice_map(worker.Education)  # type: ignore[attr-defined]
+        ctx.lookups["positions"] = cells.choice_map(position.Kind)  # type: ignore[attr-defined]
+        ctx.lookups["position_labels"] = _choice_labels(position.Kind)  # type: ignore[attr-defined]
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        parsed = Parsed(number)
+        errors = parsed.errors
+        self._region(row, ctx, parsed)
+        values = parsed.values
+        values["name"] = cells.text(
+            row.get("name", ""), "姓名", errors, max_length=50, required=True
+        )
+        gender = row.get("gender", "")
+        if gender:
+            if gender not in self.GENDERS:
+                errors.append(_("性别应填“男”或“女”"))
+            else:
+                values["gender"] = self.GENDERS[gender]
+        birth = cells.date(row.get("birth_date", ""), "出生日期", errors)
+        if birth:
+            values["birth_date"] = birth
+        phone = cells.mobile(row.get("phone", ""), "手机号", errors)
+        if phone:
+            values["phone"] = phone
+            values["phone_hash"] = ctx.hash(phone)
+        education = cells.choice(
+            row.get("education", ""), "学历", errors, ctx.lookups["educations"]
+        )
+        if education:
+            values["education"] = education
+        since = cells.date(row.get("employed_since", ""), "入职日期", errors)
+        if since:
+            values["employed_since"] = since
+        active = cells.boolean(row.get("is_active", ""), "在岗", errors)
+        if active is not None:
+            values["is_active"] = active
+        positions: list[str] = []
+        for label in cells.split_list(row.get("positions", "")):
+            kind = ctx.lookups["positions"].get(label)
+            if kind is None:
+                errors.append(
+                    _("未知岗位“%(label)s”，可填：%(labels)s")
+                    % {"label": label[:20], "labels": ctx.lookups["position_labels"]}
+                )
+            elif kind not in positions:
+                positions.append(kind)
+        if positions:
+            parsed.extra["positions"] = positions
+        if not phone and not birth and not row.get("birth_date"):
+            if row.get("phone") and cells.is_masked(row["phone"]):
+                errors.append(_("手机号为脱敏值时须填写出生日期（用于识别同一人）"))
+            elif not row.get("phone"):
+                errors.append(_("手机号和出生日期至少填写一项（用于识别同一人）"))
+        if parsed.region is not None and values["name"]:
+            if phone:
+                parsed.key = (parsed.region.id, values["name"], "phone", values["phone_hash"])
+            elif birth:
+                parsed.key = (parsed.region.id, values["name"], "birth", birth)
+        return parsed
+
+    def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
+        worker = _workforce_model("Worker")
+        rows = worker.objects.filter(  # type: ignore[attr-defined]
+            region_id__in={p.region.id for p in chunk if p.region},
+            name__in={p.values["name"] for p in chunk},
+        ).values(
+            "id",
+            "region_id",
+            "region_code",
+            "name",
+            "gender",
+            "birth_date",
+            "phone_hash",
+            "education",
+            "employed_since",
+            "is_active",
+        )
+        by_phone: dict[Hashable, dict[str, Any]] = {}
+        by_birth: dict[Hashable, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            if r["phone_hash"]:
+                by_phone[(r["region_id"], r["name"], "phone", r["phone_hash"])] = r
+            if r["birth_date"]:
+                by_birth[(r["region_id"], r["name"], r["birth_date"])].append(r)
+        found: dict[Hashable, dict[str, Any]] = {}
+        for parsed in chunk:
+            if parsed.key is None:
+                continue
+            key = cast(tuple[Any, ...], parsed.key)
+            if key in by_phone:
+                found[key] = by_phone[key]
+                continue
+            birth = parsed.values.get("birth_date")
+            candidates = by_birth.get((key[0], key[1], birth), []) if birth else []
+            if key[2] == "phone":
+                # A phone not on file yet: the same person only if the stored one had no phone.
+                candidates = [c for c in candidates if not c["phone_hash"]]
+            if len(candidates) == 1:
+                found[key] = candidates[0]
+        return found
+
+    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
+        position = _workforce_model("Position")
+        states = self._upsert(ctx, chunk, report)
+        with_positions = [p for p in chunk if "positions" in p.extra]
+        if not with_positions:
+            return
+        current = self._existing(ctx, with_positions)  # new workers have their ids now
+        held = set(
+            position.objects.filter(  # type: ignore[attr-defined]
+                worker_id__in=[c["id"] for c in current.values()], ended_on__isnull=True
+            ).values_list("worker_id", "kind", "region_id")
+        )
+        inserts: list[dict[str, Any]] = []
+        for parsed in with_positions:
+            worker = current[parsed.key]
+            for kind in parsed.extra["positions"]:
+                if (worker["id"], kind, parsed.values["region_id"]) in held:
+                    continue
+                inserts.append(
+                    {
+                        "worker_id": worker["id"],
+                        "region_id": parsed.values["region_id"],
+                        "region_code": parsed.values["region_code"],
+                        "kind": kind,
+                        "started_on": parsed.values.get("employed_since"),
+                    }
+                )
+                if states.get(parsed.number) == "unchanged":
+                    # Its only change is a new position: it counts as updated.
+                    states[parsed.number] = "updated"
+                    report.unchanged -= 1
+                    report.updated += 1
+        ctx.writer(position).insert(inserts)
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        worker = _workforce_model("Worker")
+        position = _workforce_model("Position")
+        educations = dict(worker.Education.choices)  # type: ignore[attr-defined]
+        kinds = dict(position.Kind.choices)  # type: ignore[attr-defined]
+        genders = dict(worker.Gender.choices)  # type: ignore[attr-defined]
+        rows = list(
+            worker.objects.visible_to(scope)  # type: ignore[attr-defined]
+            .order_by("region_code", "name", "id")
+            .values(
+                "id",
+                "region_code",
+                "name",
+                "gender",
+                "birth_date",
+                "phone",
+                "education",
+                "employed_since",
+                "is_active",
+            )
+        )
+        held: dict[int, list[str]] = defaultdict(list)
+        for worker_id, kind in (
+            position.objects.filter(  # type: ignore[attr-defined]
+                worker_id__in=[r["id"] for r in rows], ended_on__isnull=True
+            )
+            .order_by("kind")
+            .values_list("worker_id", "kind")
+        ):
+            held[worker_id].append(str(kinds.get(kind, kind)))
+        for r in rows:
+            yield {
+                **r,
+                "region": r["region_code"],
+                "gender": genders.get(r["gender"], ""),
+                "phone": mask_phone(r["phone"]) if r["phone"] else "",
+                "education": educations.get(r["education"], ""),
+                "positions": "、".join(held.get(r["id"], [])),
+            }
+
+
+SPECS: dict[str, TableSpec] = {
+    spec.kind: spec
+    for spec in (
+        BuildingSpec(),
+        HouseholdSpec(),
+        ResidentSpec(),
+        OrganisationSpec(),
+        FacilitySpec(),
+        WorkerSpec(),
+    )
+}
+
+
+def region_refs() -> dict[str, RegionRef]:
+    """Every region by code (the tree is small: a county has about 2,000 nodes)."""
+    return {
+        code: RegionRef(pk, code, level, name)
+        for pk, code, level, name in Region.objects.values_list("id", "code", "level", "name")
+    }

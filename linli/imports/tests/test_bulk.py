@@ -1,0 +1,145 @@
+"""The large-import paths: rebuilt indexes, the writer process, the PII fast paths."""
+
+import pytest
+from django.db import connection
+
+from linli.core.pii import blind_index, id_number_error
+from linli.imports import services, specs
+from linli.imports.tests.factories import new_id, resident_row, table_bytes
+from linli.people.models import Resident
+
+
+def _indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Resident._meta.db_table)
+    return {name for name, info in constraints.items() if info["index"]}
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_rebuilds_the_indexes_it_dropped(county_admin, grid_a, monkeypatch):
+    # given a threshold so low that this import counts as a bulk load
+    monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 1)
+    before = _indexes()
+    dropped: list[str] = []
+    original = services.bulk.deferred_indexes.__enter__
+
+    def spy(self):
+        original(self)
+        dropped.extend(name for name, _sql in self.saved)
+
+    monkeypatch.setattr(services.bulk.deferred_indexes, "__enter__", spy)
+    # when residents are imported
+    services.import_run(
+        actor=county_admin,
+        kind="residents",
+        source=table_bytes("csv", [resident_row(grid_a.code) for _ in range(3)]),
+        filename="a.csv",
+    )
+    # then indexes were dropped for the load (not the unique one, not the lookup one)
+    assert dropped and "resident_unique_id_number" not in dropped
+    assert all("id_number_hash" not in name for name in dropped)
+    # and every index is back, and the rows are there
+    assert _indexes() == before
+    assert Resident.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_failed_bulk_load_keeps_the_indexes(county_admin, grid_a, monkeypatch):
+    monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 1)
+    before = _indexes()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "audit_summary", explode)
+    with pytest.raises(RuntimeError):
+        services.import_run(
+            actor=county_admin,
+            kind="residents",
+            source=table_bytes("csv", [resident_row(grid_a.code)]),
+            filename="a.csv",
+        )
+    assert _indexes() == before
+    assert Resident.objects.count() == 0
+
+
+def test_the_fast_checks_agree_with_the_kernel(settings):
+    hasher = specs.Hasher()
+    for value in ("340223199001011234", " 34022319900101123x ", "13812345678", ""):
+        assert hasher(value) == blind_index(value)
+    for number in [new_id() for _ in range(200)] + [
+        "340223199013011234",
+        "34022319900101123X",
+        "1" * 18,
+    ]:
+        assert (specs.id_number_birth(number) is not None) == (id_number_error(number) is None)
+
+
+# --- the writer process (writer.py) -------------------------------------------------------
+
+needs_shared_database = pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="the writer process opens the database itself: not the in-memory test database",
+)
+
+
+@needs_shared_database
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_process_writes_while_this_one_validates(county_admin, grid_a, monkeypatch):
+    # given every import counts as large, in batches of two rows
+    monkeypatch.setattr(services, "WRITER_MIN_ROWS", 1)
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    started = []
+    original = services.WriterProcess.__init__
+
+    def spy(self, header):
+        started.append(header)
+        original(self, header)
+
+    monkeypatch.setattr(services.WriterProcess, "__init__", spy)
+    rows = [resident_row(grid_a.code, 标签="党员") for _ in range(5)]
+    data = table_bytes("csv", rows)
+    # when the file is imported, then imported again
+    first = services.import_run(actor=county_admin, kind="residents", source=data, filename="a.csv")
+    again = services.import_run(actor=county_admin, kind="residents", source=data, filename="a.csv")
+    # then a writer process did the writing: every row, once, with its tags and PII
+    assert len(started) == 2 and started[0]["user_id"] == county_admin.pk
+    assert (first.created, again.unchanged) == (5, 5)
+    stored = Resident.objects.get(id_number_hash=blind_index(rows[0]["身份证号"]))
+    assert stored.id_number == rows[0]["身份证号"] and stored.phone == rows[0]["手机号"]
+    assert stored.name_pinyin and stored.tags.count() == 1
+
+
+@needs_shared_database
+@pytest.mark.django_db(transaction=True)
+def test_a_bad_row_after_written_batches_rolls_the_writer_back(county_admin, grid_a, monkeypatch):
+    # given batches of two rows, and a bad row in the third batch
+    monkeypatch.setattr(services, "WRITER_MIN_ROWS", 1)
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    rows = [resident_row(grid_a.code) for _ in range(4)] + [resident_row(grid_a.code, 手机号="1")]
+    # when it is imported
+    with pytest.raises(services.ImportFailed) as failed:
+        services.import_run(
+            actor=county_admin, kind="residents", source=table_bytes("csv", rows), filename="a.csv"
+        )
+    # then the error is reported and the two written batches were rolled back
+    assert list(failed.value.report.errors) == [6]
+    assert Resident.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_without_a_writer_process_the_import_runs_here(county_admin, grid_a, monkeypatch):
+    # given a writer process that cannot start
+    monkeypatch.setattr(services, "_writer_header", lambda *args: {"kind": "residents"})
+
+    def cannot_start(self, header):
+        raise services.ApplicationError("import_writer_gone", "gone")
+
+    monkeypatch.setattr(services.WriterProcess, "__init__", cannot_start)
+    report = services.import_run(
+        actor=county_admin,
+        kind="residents",
+        source=table_bytes("csv", [resident_row(grid_a.code)]),
+        filename="a.csv",
+    )
+    assert report.created == 1 and Resident.objects.count() == 1
