@@ -72,6 +72,8 @@ REPORT_MAX_ERRORS = 1000
 # SQLite page cache during the write phase: the indexes of a 400 k-row table outgrow the
 # default 2 MB cache, and every insert then reads index pages back from disk.
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
+# The writer process (writer.py) needs less when the indexes are rebuilt at the end.
+SQLITE_BULK_LOAD_CACHE_KIB = 96 * 1024
 # A load that adds this many rows, and at least as many as the table holds, rebuilds the
 # table's non-unique indexes at the end instead of updating them row by row (ADR 0042).
 BULK_LOAD_MIN_ROWS = 50_000
@@ -251,7 +253,9 @@ def _writer_header(spec: TableSpec, ctx: Context, estimate: int) -> dict[str, An
         or connection.vendor not in ("sqlite", "postgresql")
     ):
         return None
-    bulk_load = estimate >= BULK_LOAD_MIN_ROWS and estimate >= bulk.table_row_count(spec.model)
+    # Before validation the number of new rows is unknown: a load counts as bulk when the file
+    # could at least double the table (an initial load, not a re-import of the same county).
+    bulk_load = estimate >= max(BULK_LOAD_MIN_ROWS, 2 * bulk.table_row_count(spec.model))
     if bulk_load and connection.vendor == "postgresql":
         # Dropping the indexes would lock the whole table, which this process still reads
         # while it validates: a bulk load on PostgreSQL validates first, then writes (ADR 0043).

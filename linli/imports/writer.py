@@ -217,7 +217,12 @@ def _write_all(header: dict[str, Any], stdin: IO[bytes], stdout: IO[bytes]) -> N
         reason=header["reason"],
     )
     report = ImportReport()
-    with services.sqlite_cache(services.SQLITE_IMPORT_CACHE_KIB), transaction.atomic():
+    cache = (
+        services.SQLITE_BULK_LOAD_CACHE_KIB
+        if header["bulk_load"]
+        else services.SQLITE_IMPORT_CACHE_KIB
+    )
+    with services.sqlite_cache(cache), transaction.atomic():
         indexes = (
             bulk.deferred_indexes(spec.model, keep=spec.lookup_columns)
             if header["bulk_load"]
