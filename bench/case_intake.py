@@ -3,13 +3,14 @@
     .venv/bin/python bench/case_intake.py                  # SQLite, 50 clients, 30 s each
     .venv/bin/python bench/case_intake.py --db postgres    # PostgreSQL (DATABASE_URL below)
     .venv/bin/python bench/case_intake.py --seconds 10 --durability-only
+    .venv/bin/python bench/case_intake.py --proposed      # with the changes ADR 0078 proposes
 
 What it does, on a fresh database of its own (never the demo database):
 1. migrates, builds the demo county (172 communities, ~1,300 grids) and an API token;
 2. starts gunicorn as scripts/serve does (2 workers × 4 threads);
 3. drives 50 concurrent keep-alive clients for N seconds at `GET /healthz` (the bare JSON
    endpoint: the server's ceiling on this machine), then at `POST /api/cases/` (intake:
-   token auth, validation, case + event + audit rows, one fsync'd commit) and prints
+   token auth, validation, case + event rows, one fsync'd commit) and prints
    throughput and p50/p99 side by side, with the ratio (target: intake ≥ 40 % of the bare
    endpoint, p99 < 100 ms);
 4. durability: drives intake again, `kill -9`s every server process mid-load, restarts the
@@ -17,6 +18,12 @@ What it does, on a fresh database of its own (never the demo database):
 
 The load generator is a small asyncio HTTP/1.1 client (no httpx): on a 2-core machine the
 client shares the CPU with the server, and a heavy client would measure itself.
+
+`--proposed` measures the two changes ADR 0078 proposes outside the cases module before
+anyone makes them, through a settings overlay written to the run's temporary folder:
+persistent SQLite connections (`CONN_MAX_AGE`, instead of opening a connection and running
+its PRAGMAs for every request and checkpointing the WAL whenever the last one closes) and
+an API-token lookup cached per process for 30 s (`LINLI_API_TOKEN_AUTHENTICATOR`).
 """
 
 from __future__ import annotations
@@ -56,6 +63,42 @@ grids = list(Region.objects.filter(level="grid").values_list("code", flat=True))
 print(json.dumps({"token": raw, "grids": grids}))
 """
 
+# The changes proposed outside linli/cases (ADR 0078), as a settings overlay for the server.
+OVERLAY_SETTINGS = """
+from {base} import *  # noqa: F403
+from {base} import DATABASES
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+LINLI_API_TOKEN_AUTHENTICATOR = "linli_bench_tokens.api_token_authenticate"
+"""
+OVERLAY_TOKENS = r"""
+import time
+
+from django.utils import timezone
+
+from linli.accounts import tokens
+
+TTL_SECONDS = 30
+_cache = {}
+
+
+def api_token_authenticate(raw):
+    digest = tokens.token_digest(raw)
+    hit = _cache.get(digest)
+    if hit is not None and time.monotonic() - hit[0] < TTL_SECONDS:
+        token = hit[1]
+        if token.expires_at is None or token.expires_at > timezone.now():
+            return token
+    token = tokens.api_token_authenticate(raw)
+    if token is None:
+        _cache.pop(digest, None)
+    else:
+        _cache[digest] = (time.monotonic(), token)
+    return token
+"""
+
 COUNT = r"""
 import django, json, sys
 django.setup()
@@ -82,6 +125,96 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += parents.get(pid, [])
+    return found
+
+
+def _database_backends() -> list[int]:
+    """The PostgreSQL backends serving the bench database (named in their command line)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if cmdline.startswith(b"postgres: ") and PG_BENCH_DB.encode() in cmdline:
+                pids.append(int(entry.name))
+    return pids
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / _TICK, sum(values) / _TICK
+
+
+@dataclass
+class CpuMeter:
+    """Where the machine's CPUs went during one load run: the server's processes, the
+    database's backends, this load generator, and everything else on the machine."""
+
+    server_root: int
+    start: dict[str, float] = field(default_factory=dict)
+    used: dict[str, float] = field(default_factory=dict)
+
+    def _sample(self) -> dict[str, float]:
+        busy, total = _machine_busy()
+        return {
+            "server": sum(_cpu_seconds(p) for p in _descendants(self.server_root)),
+            "database": sum(_cpu_seconds(p) for p in _database_backends()),
+            "client": time.process_time(),
+            "busy": busy,
+            "total": total,
+        }
+
+    def __enter__(self) -> CpuMeter:
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._sample()
+        self.used = {k: end[k] - self.start[k] for k in end}
+
+    def line(self, requests: int) -> str:
+        if not requests or not self.used:
+            return ""
+        per = {k: 1000 * v / requests for k, v in self.used.items()}
+        others = per["busy"] - per["server"] - per["database"] - per["client"]
+        capacity = self.used["total"] or 1
+        return (
+            f"    CPU per request: server {per['server']:.2f} ms, database backends "
+            f"{per['database']:.2f} ms, load generator {per['client']:.2f} ms, other processes "
+            f"{max(0.0, others):.2f} ms; machine {100 * self.used['busy'] / capacity:.0f} % busy"
+        )
 
 
 @dataclass
@@ -258,10 +391,19 @@ async def _load(
     return result
 
 
-def _prepare(db: str, workdir: Path, synchronous: str) -> tuple[dict[str, str], dict]:
+def _prepare(
+    db: str, workdir: Path, synchronous: str, proposed: bool
+) -> tuple[dict[str, str], dict]:
     settings = "config.settings.base" if synchronous == "full" else "bench.settings_sqlite_normal"
+    pythonpath = os.environ.get("PYTHONPATH", "")
+    if proposed:
+        (workdir / "linli_bench_settings.py").write_text(OVERLAY_SETTINGS.format(base=settings))
+        (workdir / "linli_bench_tokens.py").write_text(OVERLAY_TOKENS)
+        settings = "linli_bench_settings"
+        pythonpath = os.pathsep.join(p for p in (str(workdir), str(ROOT), pythonpath) if p)
     env = {
         **os.environ,
+        "PYTHONPATH": pythonpath,
         "DJANGO_SETTINGS_MODULE": settings,
         "LINLI_DEBUG": "0",
         "LINLI_LOG_LEVEL": "WARNING",
@@ -294,9 +436,16 @@ def _line(r: Result) -> str:
     )
 
 
-def run(db: str, clients: int, seconds: float, durability_only: bool, synchronous: str) -> int:
+def run(
+    db: str,
+    clients: int,
+    seconds: float,
+    durability_only: bool,
+    synchronous: str,
+    proposed: bool = False,
+) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="linli-bench-"))
-    env, setup = _prepare(db, workdir, synchronous if db == "sqlite" else "full")
+    env, setup = _prepare(db, workdir, synchronous if db == "sqlite" else "full", proposed)
     server = Server(env, _free_port())
     rng = random.Random(1)
     intake = _intake_maker(setup["token"], setup["grids"], rng)
@@ -305,19 +454,35 @@ def run(db: str, clients: int, seconds: float, durability_only: bool, synchronou
     print(
         f"case intake benchmark — database {label}, {clients} clients, {seconds:g} s per run, "
         f"gunicorn 2 workers × 4 threads, {os.cpu_count()} CPUs shared with the load generator"
+        + (
+            "; with the proposed changes (persistent SQLite connections, cached token lookup)"
+            if proposed
+            else ""
+        )
     )
     server.start()
     try:
         if not durability_only:
             asyncio.run(_load(server.port, "warm-up", intake, 10, 2))
-            bare = asyncio.run(
-                _load(
-                    server.port, "GET /healthz (bare)", lambda: _get("/healthz"), clients, seconds
+            assert server.process is not None
+            with CpuMeter(server.process.pid) as bare_cpu:
+                bare = asyncio.run(
+                    _load(
+                        server.port,
+                        "GET /healthz (bare)",
+                        lambda: _get("/healthz"),
+                        clients,
+                        seconds,
+                    )
                 )
-            )
-            cases = asyncio.run(_load(server.port, "POST /api/cases/", intake, clients, seconds))
+            with CpuMeter(server.process.pid) as cases_cpu:
+                cases = asyncio.run(
+                    _load(server.port, "POST /api/cases/", intake, clients, seconds)
+                )
             print(_line(bare))
+            print(bare_cpu.line(len(bare.latencies)))
             print(_line(cases))
+            print(cases_cpu.line(len(cases.latencies)))
             ratio = cases.throughput / bare.throughput if bare.throughput else 0
             print(
                 f"  intake / bare throughput: {100 * ratio:.0f} %  (target ≥ 40 %);  intake p99 "
@@ -375,11 +540,21 @@ def main() -> None:
         default="full",
         help="full: the platform's setting; normal: WAL's crash-safe (not power-safe) mode",
     )
+    parser.add_argument(
+        "--proposed",
+        action="store_true",
+        help="measure with the changes ADR 0078 proposes outside the cases module",
+    )
     args = parser.parse_args()
     failures = 0
     for db in ("sqlite", "postgres") if args.db == "both" else (args.db,):
         failures += run(
-            db, args.clients, args.seconds, args.durability_only, args.sqlite_synchronous
+            db,
+            args.clients,
+            args.seconds,
+            args.durability_only,
+            args.sqlite_synchronous,
+            args.proposed,
         )
     sys.exit(1 if failures else 0)
 

@@ -206,17 +206,20 @@ def notify(
         ]
     )
     if sms:
-        from linli.cases.tasks import sms_deliver
-
         text = f"【邻里】{title}。{body}"[:200]
-        for user_id in unique:
-            transaction.on_commit(_sms_later(sms_deliver, user_id, text))
+        transaction.on_commit(_sms_later(list(unique), text))
     return len(unique)
 
 
-def _sms_later(task: Any, user_id: int, text: str) -> Any:
+def _sms_later(user_ids: list[int], text: str) -> Any:
     def send() -> None:
-        task.enqueue(user_id, text)
+        from linli.cases.tasks import sms_deliver
+
+        # One transaction for the texts of one step: with the database task queue that is
+        # one commit (on SQLite one fsync and one turn of the write lock), not one per person.
+        with transaction.atomic():
+            for user_id in user_ids:
+                sms_deliver.enqueue(user_id, text)
 
     return send
 
@@ -414,16 +417,32 @@ class PhotoUpload:
     kind: str = CasePhoto.Kind.REPORT
 
 
-def _attach_photos(
-    case: Case, event: CaseEvent, actor: Any, uploads: Sequence[Any], kind: str
-) -> list[CasePhoto]:
+def _photos_prepare(uploads: Sequence[Any]) -> list[photos.PreparedPhoto]:
+    """Decode, check and re-encode uploads — before any transaction is opened.
+
+    Pillow's work takes up to seconds for nine large phone photos; done inside a transaction
+    it would hold the case's row lock and, on SQLite, the database-wide write lock, stalling
+    every other write of the county (ADR 0078). A bad photo is refused here, nothing written.
+    """
     uploads = [u for u in uploads if u]
-    if not uploads:
+    if len(uploads) > photos.MAX_PHOTOS:
+        raise ValidationFailed("too_many_photos", f"每次最多上传 {photos.MAX_PHOTOS} 张照片")
+    return [u if isinstance(u, photos.PreparedPhoto) else photos.photo_prepare(u) for u in uploads]
+
+
+def _attach_photos(
+    case: Case,
+    event: CaseEvent,
+    actor: Any,
+    prepared: Sequence[photos.PreparedPhoto],
+    kind: str,
+) -> list[CasePhoto]:
+    """Store photos already prepared by `_photos_prepare` (files and rows; no decoding here)."""
+    if not prepared:
         return []
     already = case.photos.count() if case.pk else 0
-    if len(uploads) + already > photos.MAX_PHOTOS * 2 or len(uploads) > photos.MAX_PHOTOS:
+    if len(prepared) + already > photos.MAX_PHOTOS * 2:
         raise ValidationFailed("too_many_photos", f"每次最多上传 {photos.MAX_PHOTOS} 张照片")
-    prepared = [photos.photo_prepare(u) for u in uploads]
     saved = []
     for item in prepared:
         photo = CasePhoto(
@@ -445,16 +464,6 @@ def _attach_photos(
     return saved
 
 
-def photos_validate(uploads: Sequence[Any]) -> None:
-    """Check uploads before anything is written (so a bad photo changes nothing)."""
-    uploads = [u for u in uploads if u]
-    if len(uploads) > photos.MAX_PHOTOS:
-        raise ValidationFailed("too_many_photos", f"每次最多上传 {photos.MAX_PHOTOS} 张照片")
-    for upload in uploads:
-        photos.photo_prepare(upload)
-
-
-@transaction.atomic
 def case_report(
     *,
     actor: Any,
@@ -473,7 +482,13 @@ def case_report(
     photo_uploads: Sequence[Any] = (),
     self_handle: bool = False,
 ) -> Case:
-    """Take in a case from a resident, a grid worker, an operator or another system."""
+    """Take in a case from a resident, a grid worker, an operator or another system.
+
+    Everything that reads or computes (category, region from the point, rights, photos) is
+    done first; the transaction holds only the writes, so that on SQLite — one writer at a
+    time — the write lock is held for two inserts and the commit, not for the checks and
+    never for image decoding (ADR 0078).
+    """
     category = selectors.category_by_code((category_code or "").strip())
     if category is None:
         raise ValidationFailed(
@@ -512,6 +527,10 @@ def case_report(
             raise NotFound("region_not_found", "所选区划不存在或无权上报")
         raise Forbidden("case_forbidden", "您无权在该区划上报案件")
 
+    if self_handle:
+        _require(
+            resolved_source == Source.PATROL and user is not None, "只有网格员巡查上报可以就地处置"
+        )
     phone = normalize_phone(reporter_phone)
     if phone and not is_valid_phone(phone):
         raise ValidationFailed("phone_invalid", "联系电话格式不正确，应为 11 位手机号")
@@ -536,26 +555,28 @@ def case_report(
         reporter_phone_hash=blind_index(phone),
         external_ref=_text(external_ref, 100, "外部编号"),
     )
-    case.save()
-    event = _event(case, actor, CaseEvent.Action.REPORT, note="", data={"source": resolved_source})
-    _attach_photos(case, event, actor, photo_uploads, CasePhoto.Kind.REPORT)
-    if self_handle:
-        _require(
-            resolved_source == Source.PATROL and user is not None, "只有网格员巡查上报可以就地处置"
+    prepared = _photos_prepare(photo_uploads)
+    with transaction.atomic():
+        case.save()
+        event = _event(
+            case, actor, CaseEvent.Action.REPORT, note="", data={"source": resolved_source}
         )
-        assert user is not None
-        _self_handle(case, user)
-    elif urgency == Urgency.URGENT:
-        notify(
-            users=_role_holders(
-                [Role.TOWN_STAFF, Role.COMMUNITY_WORKER], [_town_code(case), case.region_code[:12]]
-            ),
-            case=case,
-            kind=Notification.Kind.OTHER,
-            title=f"紧急案件待受理：{category.name}",
-            body=description[:80],
-            sms=True,
-        )
+        _attach_photos(case, event, actor, prepared, CasePhoto.Kind.REPORT)
+        if self_handle:
+            assert user is not None
+            _self_handle(case, user)
+        elif urgency == Urgency.URGENT:
+            notify(
+                users=_role_holders(
+                    [Role.TOWN_STAFF, Role.COMMUNITY_WORKER],
+                    [_town_code(case), case.region_code[:12]],
+                ),
+                case=case,
+                kind=Notification.Kind.OTHER,
+                title=f"紧急案件待受理：{category.name}",
+                body=description[:80],
+                sms=True,
+            )
     return case
 
 
@@ -1027,22 +1048,37 @@ def case_contact(*, actor: Any, case_id: int, note: str = "", version: int | Non
     return case
 
 
-@transaction.atomic
+def _photos_for(actor: Any, case_id: int | str, uploads: Sequence[Any]) -> list[Any]:
+    """Photos of a transition, prepared before its transaction (404 first for a case the
+    actor may not see, so a bad photo tells nothing about it)."""
+    if not any(uploads):
+        return []
+    selectors.case_get_visible(actor, case_id)
+    return _photos_prepare(uploads)
+
+
 def case_progress(
     *, actor: Any, case_id: int, note: str, photo_uploads: Sequence[Any] = ()
 ) -> CaseEvent:
     """A progress note (and photos) while handling; changes no state, so it never conflicts."""
+    prepared = _photos_for(actor, case_id, photo_uploads)
+    return _case_progress(actor=actor, case_id=case_id, note=note, prepared=prepared)
+
+
+@transaction.atomic
+def _case_progress(
+    *, actor: Any, case_id: int, note: str, prepared: Sequence[photos.PreparedPhoto]
+) -> CaseEvent:
     case = _lock(actor, case_id, None)
     _require(_assignment_of(actor, case) is not None or _is_operator(actor, case))
     _check_from(case, HANDLING_STATUSES, "记录处置进展")
     event = _event(
         case, actor, CaseEvent.Action.PROGRESS, note=_text(note, 500, "进展说明", required=True)
     )
-    _attach_photos(case, event, actor, photo_uploads, CasePhoto.Kind.PROGRESS)
+    _attach_photos(case, event, actor, prepared, CasePhoto.Kind.PROGRESS)
     return event
 
 
-@transaction.atomic
 def case_resolve(
     *,
     actor: Any,
@@ -1052,6 +1088,21 @@ def case_resolve(
     version: int | None = None,
 ) -> Case:
     """已办结: the lead reports the result (with photos); the reporter is asked to rate."""
+    prepared = _photos_for(actor, case_id, photo_uploads)
+    return _case_resolve(
+        actor=actor, case_id=case_id, result=result, prepared=prepared, version=version
+    )
+
+
+@transaction.atomic
+def _case_resolve(
+    *,
+    actor: Any,
+    case_id: int,
+    result: str,
+    prepared: Sequence[photos.PreparedPhoto],
+    version: int | None,
+) -> Case:
     case = _lock(actor, case_id, version)
     assignment = _assignment_of(actor, case, states=(CaseAssignment.State.SIGNED,))
     _require(
@@ -1082,7 +1133,7 @@ def case_resolve(
         state=CaseAssignment.State.DONE
     )
     event = _event(case, actor, CaseEvent.Action.RESOLVE, from_status=previous, note=result)
-    _attach_photos(case, event, actor, photo_uploads, CasePhoto.Kind.RESULT)
+    _attach_photos(case, event, actor, prepared, CasePhoto.Kind.RESULT)
     notify(
         users=_reporters(case),
         case=case,

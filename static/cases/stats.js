@@ -9,6 +9,12 @@
     var node = document.getElementById(id);
     if (!node) { return; }
     var c = window.echarts.init(node);
+    // Cheap phones: no animation. ECharts 6 centres titles by default: pin the title to the
+    // top line and keep the legend below it, or they overlap on a 375-px screen.
+    option.animation = false;
+    option.title.left = "center";
+    option.title.top = 0;
+    if (option.legend) { option.legend.top = 26; }
     c.setOption(option);
     window.addEventListener("resize", function () { c.resize(); });
   }

@@ -419,3 +419,42 @@ def test_dispatch_targets_are_checked(resident, grid_a, town_staff_a, two_towns,
     assert Case.objects.get(pk=case.pk).status == Status.REPORTED
     services.case_dispatch(actor=town_staff_a, case_id=case.pk, worker_id=grid_worker.pk)
     assert Case.objects.get(pk=case.pk).status == Status.DISPATCHED
+
+
+def test_photos_are_prepared_before_any_transaction_is_opened(
+    resident, grid_a, town_staff_a, department, handler, monkeypatch
+):
+    # given a spy on the image work (seconds for large phone photos), noting how deep in
+    # transactions it runs: on SQLite a transaction holds the county's only write lock
+    from linli.cases import photos
+    from linli.cases.tests.factories import jpeg_bytes
+
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    depths: list[int] = []
+    real_prepare = photos.photo_prepare
+
+    def spy(upload):
+        depths.append(len(connection.atomic_blocks))
+        return real_prepare(upload)
+
+    monkeypatch.setattr(photos, "photo_prepare", spy)
+
+    # when a resident reports with two photos and the lead resolves with one
+    case = report(resident, grid_a, photo_uploads=[jpeg_bytes(), jpeg_bytes(size=(80, 60))])
+    services.case_dispatch(actor=town_staff_a, case_id=case.pk, department_ids=[department.pk])
+    services.case_sign(actor=handler, case_id=case.pk)
+    services.case_resolve(
+        actor=handler, case_id=case.pk, result="已清运", photo_uploads=[jpeg_bytes()]
+    )
+
+    # then every photo was decoded outside the services' transactions, and all were stored
+    assert depths == [outside, outside, outside]
+    assert case.photos.filter(kind="report").count() == 2
+    assert case.photos.filter(kind="result").count() == 1
+
+    # and a bad photo on a case the person may not see answers 404, not a photo error
+    stranger = user_with_role(Role.RESIDENT, grid_a.parent, username="stranger")
+    with pytest.raises(NotFound):
+        services.case_progress(
+            actor=stranger, case_id=case.pk, note="看看", photo_uploads=[b"not an image"]
+        )
