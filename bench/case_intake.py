@@ -33,6 +33,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -525,6 +526,7 @@ def run(
         failures += int(found["present"] != len(loaded.acknowledged) or not loaded.acknowledged)
     finally:
         server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # the run's database and overlay
     return failures
 
 

@@ -119,6 +119,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Keep connections: opening one runs the PRAGMAs, and closing the last one checkpoints the
+    # WAL with an fsync — per request that cost more than the request (ADR 0078).
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 20}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -6,6 +6,7 @@ sees the cases they reported or follow; nobody else sees anything (NotFound).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -351,7 +352,21 @@ def region_for_point(lng: float, lat: float, *, max_distance_m: float = 3000) ->
     holding = [c for c in index.communities if geo.geometry_contains(c.boundary, lng, lat)]
     community: Region | None = None
     if holding:
-        community = min(holding, key=lambda c: geo.geometry_area(c.boundary))
+        # A community nested in another (a 社区 inside a 村's outline) is the smaller one; where
+        # outlines of like size overlap (imprecise borders, the demo county's squares), the
+        # point belongs to the community whose centre is nearest — not to the lowest code.
+        areas = {c.code: geo.geometry_area(c.boundary) for c in holding}
+        smallest = min(areas.values())
+        alike = [c for c in holding if areas[c.code] <= smallest * 1.05]
+        community = min(
+            alike,
+            key=lambda c: (
+                geo.distance_m(lng, lat, c.center_lng, c.center_lat)
+                if c.center_lng is not None and c.center_lat is not None
+                else math.inf,
+                c.code,
+            ),
+        )
     else:
         best = None
         for c in index.communities:

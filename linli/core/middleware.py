@@ -78,8 +78,9 @@ class ChosenLanguageMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         codes = {code for code, _ in settings.LANGUAGES}
         language = chosen if chosen in codes else settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        # override(), not activate(): the thread goes back to its language after the request.
+        with translation.override(language):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

@@ -37,7 +37,7 @@
     legend: { top: 24, data: ["上报", "超期"] },
     grid: { top: 60, left: 40, right: 10, bottom: 30 },
     xAxis: { type: "category", data: data.months },
-    yAxis: { type: "value" },
+    yAxis: { type: "value", minInterval: 1 },
     series: [
       { name: "上报", type: "line", data: data.monthReported },
       { name: "超期", type: "line", data: data.monthOverdue }

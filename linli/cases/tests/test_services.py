@@ -92,6 +92,55 @@ def test_region_is_resolved_from_a_gcj02_point(resident, community_a, grid_a):
     assert abs(case.lat - 30.921) < 1e-5
 
 
+def _square(lng, lat, half):
+    ring = [
+        [lng - half, lat - half],
+        [lng + half, lat - half],
+        [lng + half, lat + half],
+        [lng - half, lat + half],
+        [lng - half, lat - half],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_overlapping_outlines_give_the_point_to_the_nearest_centre_or_the_nested_one(
+    two_towns, community_a
+):
+    from linli.cases import selectors
+    from linli.regions.models import Region
+
+    # given two neighbouring communities whose outlines (of like size) overlap, the one with
+    # the lower code to the west, and a small community nested inside the eastern one
+    community_a.boundary = _square(118.330, 30.920, 0.006)
+    community_a.center_lng, community_a.center_lat = 118.330, 30.920
+    community_a.save()
+    east = Region.objects.create(
+        code="340223100002",
+        name="城东社区",
+        level="community",
+        parent=two_towns["a"],
+        boundary=_square(118.338, 30.920, 0.006),
+        center_lng=118.338,
+        center_lat=30.920,
+    )
+    nested = Region.objects.create(
+        code="340223100003",
+        name="东园小区社区",
+        level="community",
+        parent=two_towns["a"],
+        boundary=_square(118.341, 30.923, 0.001),
+        center_lng=118.341,
+        center_lat=30.923,
+    )
+    selectors.region_cache_reset()
+
+    # when points are placed in the overlap, nearer each centre, and inside the nested one
+    # then each goes to the nearest centre, and the nested community wins inside its outline
+    assert selectors.region_for_point(118.3355, 30.920).code == east.code
+    assert selectors.region_for_point(118.3325, 30.920).code == community_a.code
+    assert selectors.region_for_point(118.3412, 30.9231).code == nested.code
+
+
 def test_a_point_outside_every_community_asks_for_a_choice(resident, two_towns):
     with pytest.raises(ValidationFailed) as error:
         services.case_report(
