@@ -8,11 +8,13 @@ one shape. The Open311 GeoReport v2 interface lives beside it at /open311/v2/.
 from datetime import datetime
 from typing import Any
 
-from ninja import Query, Router, Schema, Status
+from django.urls import reverse
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from linli.cases import selectors, services
-from linli.cases.models import Case, CaseEvent, Notification
+from linli.cases.models import Case, CaseEvent, CasePhoto, Notification
 from linli.core.api import ERROR_RESPONSES, not_region_data, scoped_to, write_allowed
 from linli.core.errors import ValidationFailed
 from linli.core.views_support import AuthedRequest
@@ -147,6 +149,26 @@ class TransitionIn(Schema):
     approve: bool | None = None
     category_code: str | None = None
     urgency: str | None = None
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    width: int
+    height: int
+    size: int
+    url: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_kind_label(obj: CasePhoto) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_url(obj: CasePhoto, context: Any) -> str:
+        # The cleaned copy, served through the visibility check (no metadata, ADR 0076).
+        return str(context["request"].build_absolute_uri(reverse("cases:photo", args=[obj.pk])))
 
 
 class DuplicateOut(Schema):
@@ -345,6 +367,39 @@ def case_duplicates(request: AuthedRequest, case_id: int):  # type: ignore[no-un
         }
         for c, d in found
     ]
+
+
+@router.get(
+    "/{int:case_id}/photos", response={200: list[PhotoOut], **ERROR_RESPONSES}, summary="案件照片"
+)
+@scoped_to(Case)
+def case_photo_list(request: AuthedRequest, case_id: int):  # type: ignore[no-untyped-def]
+    case = selectors.case_get_visible(request.auth, case_id)
+    return selectors.case_photos(case, staff=selectors.case_is_staff_view(request.auth, case))
+
+
+@router.post(
+    "/{int:case_id}/photos",
+    response={201: list[PhotoOut], **ERROR_RESPONSES},
+    summary="补充上报照片（multipart，字段 photos，最多 9 张）",
+)
+@scoped_to(Case)
+def case_photo_add(  # type: ignore[no-untyped-def]
+    request: AuthedRequest,
+    case_id: int,
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+):
+    """`multipart/form-data` with one to nine `photos` (JPEG, PNG or WEBP, each at most
+    10 MB): cleaned of their metadata and added to the case's report. The reporter or an
+    operator of the case's region may add them while the case is open; the answer lists the
+    photos stored (a photo already on the case is not stored again). `POST /` stays JSON:
+    report first, then send the photos here with the case's `id` (ADR 0080)."""
+    # 404, then 403 (read-only tokens and leaders included), before the files are looked at;
+    # a resident who reported the case may add to it, so no blanket write_allowed() here.
+    added = services.case_photos_add(
+        actor=request.auth, case_id=case_id, photo_uploads=list(photos or [])
+    )
+    return Status(201, added)
 
 
 @router.post(

@@ -402,6 +402,7 @@ class CaseEvent(RegionScopedModel):
         FOLLOW = "follow", "关注"
         OVERDUE = "overdue", "超期"
         WARN = "warn", "临期提醒"
+        PHOTOS = "photos", "补充照片"
 
     # Events a resident sees on their own case's timeline (internal steps stay internal).
     PUBLIC_ACTIONS: ClassVar[frozenset[str]] = frozenset(
@@ -417,6 +418,7 @@ class CaseEvent(RegionScopedModel):
             "close",
             "merge",
             "escalate",
+            "photos",
         }
     )
 

@@ -390,7 +390,11 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
         reporter_phone=data.get("phone") or "",
         external_ref=(data.get("device_id") or data.get("account_id") or "")[:100],
     )
-    notice = "照片链接（media_url）未下载，请通过平台上传照片" if data.get("media_url") else ""
+    notice = (
+        f"照片链接（media_url）未下载，请以同一密钥上传照片：POST /api/cases/{case.pk}/photos"
+        if data.get("media_url")
+        else ""
+    )
     payload = [
         {
             "service_request_id": str(case.pk),

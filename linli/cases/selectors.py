@@ -27,6 +27,7 @@ from linli.cases.models import (
     CaseCategory,
     CaseEvent,
     CaseFollower,
+    CasePhoto,
     Notification,
     Status,
     TimeLimit,
@@ -242,6 +243,14 @@ def case_assignments(case: Case) -> list[CaseAssignment]:
 def case_timeline(case: Case, *, public_only: bool = False) -> list[CaseEvent]:
     events = list(case.events.prefetch_related("photos").order_by("created_at", "id"))
     return [e for e in events if e.is_public] if public_only else events
+
+
+def case_photos(case: Case, *, staff: bool) -> list[CasePhoto]:
+    """A case's photos in upload order; residents do not see handlers' progress photos."""
+    rows = case.photos.order_by("id")
+    if not staff:
+        rows = rows.exclude(kind=CasePhoto.Kind.PROGRESS)
+    return list(rows)
 
 
 def notifications_for(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:

@@ -580,6 +580,58 @@ def case_report(
     return case
 
 
+def _may_add_report_photos(actor: Any, case: Case) -> bool:
+    """The reporter, or an operator of the case's region (staff or an integration's token)."""
+    user = _user(actor) if isinstance(actor, User) else None
+    is_reporter = user is not None and case.reporter_id == user.pk
+    return is_reporter or _is_operator(actor, case)
+
+
+def case_photos_add(*, actor: Any, case_id: int, photo_uploads: Sequence[Any]) -> list[CasePhoto]:
+    """补充照片: the reporter or an operator adds photos to an open case's report — the API's
+    photo upload (ADR 0080). At most MAX_PHOTOS report photos per case; a photo already on the
+    case (same content after cleaning) is not stored twice, so a retried upload is harmless.
+
+    404 for a case the actor may not see and 403 for one they may not add to come before
+    any decoding; the decoding comes before the transaction (ADR 0078).
+    """
+    case = selectors.case_get_visible(actor, case_id)
+    _require(_may_add_report_photos(actor, case), "只有上报人或本辖区的受理人员可以补充照片")
+    if not any(photo_uploads):
+        raise ValidationFailed("photos_required", "请选择要上传的照片")
+    prepared = _photos_prepare(photo_uploads)
+    return _case_photos_add(actor=actor, case_id=case_id, prepared=prepared)
+
+
+@transaction.atomic
+def _case_photos_add(
+    *, actor: Any, case_id: int, prepared: Sequence[photos.PreparedPhoto]
+) -> list[CasePhoto]:
+    case = _lock(actor, case_id, None)
+    _require(_may_add_report_photos(actor, case), "只有上报人或本辖区的受理人员可以补充照片")
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(
+            "case_bad_state",
+            f"案件当前为“{case.get_status_display()}”，不能再补充照片",
+            {"status": case.status, "version": case.version},
+        )
+    stored = set(case.photos.filter(kind=CasePhoto.Kind.REPORT).values_list("sha256", flat=True))
+    fresh: dict[str, photos.PreparedPhoto] = {}
+    for item in prepared:
+        if item.sha256 not in stored:
+            fresh.setdefault(item.sha256, item)
+    if len(stored) + len(fresh) > photos.MAX_PHOTOS:
+        raise ValidationFailed(
+            "too_many_photos",
+            f"每个案件最多 {photos.MAX_PHOTOS} 张上报照片，已有 {len(stored)} 张",
+            {"stored": len(stored), "max": photos.MAX_PHOTOS},
+        )
+    if not fresh:
+        return []
+    event = _event(case, actor, CaseEvent.Action.PHOTOS, data={"count": len(fresh)})
+    return _attach_photos(case, event, actor, list(fresh.values()), CasePhoto.Kind.REPORT)
+
+
 def _self_handle(case: Case, worker: User) -> None:
     """A grid worker's patrol finding they handle on the spot (就地处置): accepted,
     dispatched to themselves, signed and contacted at once."""

@@ -20,10 +20,13 @@ def report(actor: Any, region: Any, **kwargs: Any) -> Case:
 
 
 def jpeg_bytes(
-    *, size: tuple[int, int] = (64, 48), gps: tuple[float, float] | None = None
+    *,
+    size: tuple[int, int] = (64, 48),
+    gps: tuple[float, float] | None = None,
+    color: tuple[int, int, int] = (200, 120, 40),
 ) -> bytes:
     """A real JPEG, optionally carrying an EXIF GPS position (lng, lat)."""
-    image = Image.new("RGB", size, (200, 120, 40))
+    image = Image.new("RGB", size, color)
     out = io.BytesIO()
     exif = Image.Exif()
     if gps is not None:

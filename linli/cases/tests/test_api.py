@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import random
+from pathlib import Path
+
 import httpx
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from linli.accounts.models import User
 from linli.accounts.services import api_token_create
-from linli.cases.models import Case, Status
-from linli.cases.tests.factories import report
+from linli.cases import services
+from linli.cases.models import Case, CaseEvent, CasePhoto, Status
+from linli.cases.tests.factories import jpeg_bytes, report
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -126,3 +133,193 @@ def test_categories_and_duplicates(live_server, two_towns, grid_a, resident, oth
     duplicates = _call(live_server, "GET", f"/api/cases/{second.pk}/duplicates", token).json()
     assert [d["id"] for d in duplicates] == [first.pk]
     assert duplicates[0]["distance_m"] < 250
+
+
+# --- photos: POST /api/cases/{id}/photos (multipart) ------------------------------------------
+
+
+def _media_files(settings) -> list:
+    root = Path(settings.LINLI_CASE_MEDIA_DIR)
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def _api_case(live_server, token, grid_a) -> int:
+    response = _call(
+        live_server,
+        "POST",
+        "/api/cases/",
+        token,
+        json={
+            "category_code": "env-garbage",
+            "description": "小区门口垃圾三天没人清运",
+            "region_code": grid_a.code,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_a_photo_with_gps_is_accepted_and_shown_without_it(
+    live_server, two_towns, grid_a, settings
+):
+    # given a case an integration reported, and a phone photo carrying the camera's position
+    token = _token(two_towns["a"])
+    case_id = _api_case(live_server, token, grid_a)
+    photo = jpeg_bytes(size=(120, 90), gps=(118.3336, 30.9197))
+    with Image.open(io.BytesIO(photo)) as original:
+        assert original.getexif().get_ifd(0x8825)  # the upload does carry GPS
+    # when it sends the photo, multipart, with the same token
+    response = _call(
+        live_server,
+        "POST",
+        f"/api/cases/{case_id}/photos",
+        token,
+        files=[("photos", ("scene.jpg", photo, "image/jpeg"))],
+    )
+    # then it is stored, the position kept apart for staff
+    assert response.status_code == 201, response.text
+    [out] = response.json()
+    assert out["kind"] == "report" and (out["width"], out["height"]) == (120, 90)
+    stored = CasePhoto.objects.get()
+    assert stored.exif_lat == pytest.approx(30.9197, abs=1e-3)
+    # and the copy anyone may fetch (a public category, as Open311 links it) has no GPS at all
+    public = httpx.get(out["url"], timeout=10)
+    assert public.status_code == 200 and public.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(public.content)) as shown:
+        assert shown.format == "JPEG"
+        assert not shown.getexif().get_ifd(0x8825)
+        assert not shown.getexif()
+    assert b"TestCam" not in public.content
+    # and the timeline and the list show it
+    events = _call(live_server, "GET", f"/api/cases/{case_id}/events", token).json()
+    assert [e["action"] for e in events] == ["report", "photos"]
+    listed = _call(live_server, "GET", f"/api/cases/{case_id}/photos", token).json()
+    assert [p["id"] for p in listed] == [out["id"]]
+    # and sending the same photo again (a retry) stores nothing twice
+    again = _call(
+        live_server,
+        "POST",
+        f"/api/cases/{case_id}/photos",
+        token,
+        files=[("photos", ("scene.jpg", photo, "image/jpeg"))],
+    )
+    assert again.status_code == 201 and again.json() == []
+    assert CasePhoto.objects.count() == 1
+
+
+def test_a_text_file_named_jpg_is_refused_and_nothing_stored(
+    live_server, two_towns, grid_a, settings
+):
+    token = _token(two_towns["a"])
+    case_id = _api_case(live_server, token, grid_a)
+    response = _call(
+        live_server,
+        "POST",
+        f"/api/cases/{case_id}/photos",
+        token,
+        files=[
+            ("photos", ("ok.jpg", jpeg_bytes(), "image/jpeg")),
+            ("photos", ("x.jpg", b"#!/bin/sh\necho not an image\n", "image/jpeg")),
+        ],
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "photo_invalid"
+    assert response.json()["message"] == "文件不是有效的图片，请重新拍照上传"  # as on the pages
+    assert CasePhoto.objects.count() == 0
+    assert _media_files(settings) == []
+    assert CaseEvent.objects.filter(case_id=case_id, action="photos").count() == 0
+    # and a request without any photo says what is missing
+    empty = _call(live_server, "POST", f"/api/cases/{case_id}/photos", token, data={"x": "1"})
+    assert empty.status_code == 422 and empty.json()["message"] == "请选择要上传的照片"
+
+
+def test_ten_photos_at_once_or_over_nine_on_a_case_are_refused(
+    live_server, two_towns, grid_a, settings
+):
+    token = _token(two_towns["a"])
+    case_id = _api_case(live_server, token, grid_a)
+    path = f"/api/cases/{case_id}/photos"
+    ten = [
+        ("photos", (f"{i}.jpg", jpeg_bytes(color=(i * 20, 100, 100)), "image/jpeg"))
+        for i in range(10)
+    ]
+    response = _call(live_server, "POST", path, token, files=ten)
+    assert response.status_code == 422
+    assert response.json()["message"] == "每次最多上传 9 张照片"  # the pages' message
+    assert CasePhoto.objects.count() == 0 and _media_files(settings) == []
+    # nine in one go are fine; a tenth later is refused (nine per case's report)
+    assert _call(live_server, "POST", path, token, files=ten[:9]).status_code == 201
+    tenth = _call(live_server, "POST", path, token, files=ten[9:])
+    assert tenth.status_code == 422 and tenth.json()["code"] == "too_many_photos"
+    assert "最多 9 张" in tenth.json()["message"]
+    assert CasePhoto.objects.count() == 9 and len(_media_files(settings)) == 9
+
+
+def test_too_large_a_photo_is_refused(live_server, two_towns, grid_a, settings):
+    settings.LINLI_CASE_PHOTO_MAX_BYTES = 1024 * 1024
+    token = _token(two_towns["a"])
+    case_id = _api_case(live_server, token, grid_a)
+    noise = Image.frombytes("RGB", (700, 700), random.Random(7).randbytes(700 * 700 * 3))
+    big = io.BytesIO()
+    noise.save(big, format="PNG")
+    assert big.tell() > 1024 * 1024  # a real image, only too large
+    response = _call(
+        live_server,
+        "POST",
+        f"/api/cases/{case_id}/photos",
+        token,
+        files=[("photos", ("big.png", big.getvalue(), "image/png"))],
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "photo_too_large"
+    assert response.json()["message"] == "照片不能超过 1 MB"
+    assert CasePhoto.objects.count() == 0 and _media_files(settings) == []
+
+
+def test_who_cannot_see_or_act_on_a_case_cannot_add_photos(
+    live_server, client, two_towns, grid_a, resident, other_resident, settings
+):
+    case = report(resident, grid_a)
+    path = f"/api/cases/{case.pk}/photos"
+
+    def files():
+        return [("photos", ("a.jpg", jpeg_bytes(), "image/jpeg"))]
+
+    # another town's token does not see it; a read-only token of its town may not write
+    other_town = _call(live_server, "POST", path, _token(two_towns["b"]), files=files())
+    assert other_town.status_code == 404
+    read_only = _call(
+        live_server, "POST", path, _token(two_towns["a"], can_write=False), files=files()
+    )
+    assert read_only.status_code == 403
+    # another resident does not see it (session, through the test client)
+    client.force_login(other_resident)
+    photo = SimpleUploadedFile("a.jpg", jpeg_bytes(), content_type="image/jpeg")
+    assert client.post(path, {"photos": [photo]}).status_code == 404
+    # a follower sees it but may not add to another's report
+    services.case_follow(actor=other_resident, case_id=case.pk)
+    photo.seek(0)
+    refused = client.post(path, {"photos": [photo]})
+    assert refused.status_code == 403 and refused.json()["code"] == "case_forbidden"
+    assert CasePhoto.objects.count() == 0 and _media_files(settings) == []
+    # the reporter may, and sees it on their timeline
+    client.force_login(resident)
+    photo.seek(0)
+    assert client.post(path, {"photos": [photo]}).status_code == 201
+    events = client.get(f"/api/cases/{case.pk}/events").json()
+    assert events[-1]["action"] == "photos" and events[-1]["action_label"] == "补充照片"
+    # and once the case is closed, nobody adds to it
+    services.case_reject(
+        actor=_token_principal(two_towns["a"]), case_id=case.pk, reason="invalid", note="无效诉求"
+    )
+    photo.seek(0)
+    closed = client.post(path, {"photos": [photo]})
+    assert closed.status_code == 409
+    assert CasePhoto.objects.count() == 1
+
+
+def _token_principal(region):
+    from linli.accounts.models import ApiToken
+
+    _token(region)
+    return ApiToken.objects.filter(region=region, can_write=True).latest("id")

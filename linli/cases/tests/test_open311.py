@@ -3,6 +3,7 @@ package) and by hand: JSON, and XML parsed and checked field by field."""
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -10,12 +11,13 @@ import httpx
 import pytest
 from django.utils import timezone
 from georeport import GeoReport
+from PIL import Image
 
 from linli.accounts.models import User
 from linli.accounts.services import api_token_create
 from linli.cases import services
 from linli.cases.models import Case, Status
-from linli.cases.tests.factories import report
+from linli.cases.tests.factories import jpeg_bytes, report
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -185,6 +187,39 @@ def _department(two_towns):
     return Organisation.objects.get_or_create(
         region=two_towns["county"], name="城管", kind="department"
     )[0]
+
+
+def test_an_open311_client_adds_its_photo_through_the_api(live_server, two_towns, grid_a):
+    # given a request posted the Open311 way, with a media_url we do not fetch
+    root = _root(live_server)
+    token = _token(two_towns["a"])
+    response = httpx.post(
+        root + "/requests.json",
+        data={
+            "api_key": token,
+            "service_code": "env-garbage",
+            "address_id": grid_a.code,
+            "description": "幸福路口垃圾堆了三天",
+            "media_url": "http://intranet.example/photo/1.jpg",
+        },
+    )
+    assert response.status_code == 201, response.text
+    [created] = response.json()
+    request_id = created["service_request_id"]
+    assert f"/api/cases/{request_id}/photos" in created["service_notice"]
+    # when it sends the photo itself to the cases API with the same key
+    upload = httpx.post(
+        f"{live_server.url}/api/cases/{request_id}/photos",
+        headers={"Authorization": f"Bearer {token}"},
+        files=[("photos", ("p.jpg", jpeg_bytes(gps=(118.3336, 30.9197)), "image/jpeg"))],
+    )
+    assert upload.status_code == 201, upload.text
+    # then the independent client reads the request with its media_url, a JPEG without GPS
+    request = GeoReport(root).get_service_request(request_id)
+    assert set(request) == set(REQUEST_FIELDS)
+    assert request["media_url"] == upload.json()[0]["url"]
+    with Image.open(io.BytesIO(httpx.get(request["media_url"]).content)) as shown:
+        assert shown.format == "JPEG" and not shown.getexif()
 
 
 def test_posting_errors_answer_the_open311_error_body(live_server, two_towns, grid_a, community_b):
