@@ -123,8 +123,8 @@ class EventOut(Schema):
     created_at: datetime
 
     @staticmethod
-    def resolve_action_label(obj: CaseEvent) -> str:
-        return obj.get_action_display()
+    def resolve_action_label(obj: CaseEvent | dict) -> str:
+        return obj["action_label"] if isinstance(obj, dict) else obj.get_action_display()
 
 
 class TransitionIn(Schema):
@@ -342,8 +342,25 @@ def case_detail(request: AuthedRequest, case_id: int):  # type: ignore[no-untype
 @scoped_to(Case)
 def case_events(request: AuthedRequest, case_id: int):  # type: ignore[no-untyped-def]
     case = selectors.case_get_visible(request.auth, case_id)
-    staff = selectors.case_is_staff_view(request.auth, case)
-    return selectors.case_timeline(case, public_only=not staff)
+    if selectors.case_is_staff_view(request.auth, case):
+        return selectors.case_timeline(case)
+    # A resident reads the public steps with only what is written for them: no internal
+    # notes, no staff names (as on the case page).
+    viewer = getattr(request.auth, "pk", None)
+    return [
+        {
+            "id": e.pk,
+            "action": e.action,
+            "action_label": e.get_action_display(),
+            "actor_label": "我" if viewer is not None and e.actor_id == viewer else "工作人员",
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "note": e.public_note,
+            "data": {"targets": e.public_targets} if e.public_targets else {},
+            "created_at": e.created_at,
+        }
+        for e in selectors.case_timeline(case, public_only=True)
+    ]
 
 
 @router.get(

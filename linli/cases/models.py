@@ -421,6 +421,10 @@ class CaseEvent(RegionScopedModel):
             "photos",
         }
     )
+    # Of those, the steps whose note is written for the reporter: why the case is not taken
+    # up, the result, their own rating. Every other note (a dispatch's instructions, a
+    # sign-for or acceptance remark, a merge or reopening reason) is the staff's own.
+    PUBLIC_NOTE_ACTIONS: ClassVar[frozenset[str]] = frozenset({"reject", "resolve", "rate"})
 
     case = models.ForeignKey(
         Case, verbose_name="案件", on_delete=models.CASCADE, related_name="events"
@@ -460,6 +464,18 @@ class CaseEvent(RegionScopedModel):
     @property
     def is_public(self) -> bool:
         return self.action in self.PUBLIC_ACTIONS
+
+    @property
+    def public_note(self) -> str:
+        """The note as a resident may read it: only a note meant for them, else nothing."""
+        return self.note if self.action in self.PUBLIC_NOTE_ACTIONS else ""
+
+    @property
+    def public_targets(self) -> list[str]:
+        """Who a dispatch went to, as a resident may read it: departments, and 网格员 for a
+        person (older events, which kept only the staff's names, show nothing)."""
+        targets = self.data.get("public_targets") if isinstance(self.data, dict) else None
+        return [str(t) for t in targets] if isinstance(targets, list) else []
 
 
 def _photo_path(instance: CasePhoto, filename: str) -> str:

@@ -35,6 +35,7 @@ from linli.cases.models import (
 from linli.core.errors import NotFound
 from linli.core.scoping import scope_of
 from linli.orgs.models import Organisation
+from linli.people.models import Resident
 from linli.regions.models import Region
 
 DUPLICATE_RADIUS_M = 250
@@ -258,6 +259,14 @@ def notifications_for(user: User, *, unread_only: bool = False) -> QuerySet[Noti
     return rows.filter(read_at__isnull=True) if unread_only else rows
 
 
+def notification_get_own(user: User, pk: int) -> Notification:
+    """One of the user's own messages; anyone else's answers 404."""
+    notification = Notification.objects.filter(user=user, pk=pk).first()
+    if notification is None:
+        raise NotFound("notification_not_found", "未找到该消息")
+    return notification
+
+
 def unread_count(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
@@ -337,6 +346,63 @@ def _regions() -> _RegionIndex:
                 index.grids_of.setdefault(region.code[:12], []).append(region)
         _region_index = index
     return _region_index
+
+
+def _region_point(region: Region | None) -> tuple[float, float] | None:
+    """A region's centre, or its parent's (a grid drawn without a centre)."""
+    while region is not None:
+        if region.center_lng is not None and region.center_lat is not None:
+            return region.center_lng, region.center_lat
+        region = region.parent if region.level == "grid" else None
+    return None
+
+
+def report_map_home(user: User) -> tuple[float, float, int] | None:
+    """(lng, lat, zoom) where a person's report map opens: their household's building, else
+    the household's grid or community, else the region their resident account was opened at;
+    None if none of these has a point. The household is the registry's resident with the
+    account's phone (accounts have no link to `people.Resident` yet, ADR 0008)."""
+    if user.phone_hash:
+        person = (
+            Resident.objects.filter(
+                phone_hash=user.phone_hash,
+                status=Resident.Status.ACTIVE,
+                household__isnull=False,
+            )
+            .select_related("household__building", "household__region__parent", "region__parent")
+            .order_by("id")
+            .first()
+        )
+        if person is not None and person.household is not None:
+            building = person.household.building
+            if building is not None and building.lng is not None and building.lat is not None:
+                return building.lng, building.lat, 17
+            for region in (person.household.region, person.region):
+                point = _region_point(region)
+                if point is not None:
+                    return point[0], point[1], 15
+    return role_region_point(user, roles=(Role.RESIDENT,))
+
+
+def role_region_point(
+    user: User, *, roles: tuple[str, ...] | None = None
+) -> tuple[float, float, int] | None:
+    """The centre of the first region (by code) where the user holds one of `roles` (any)."""
+    for role in sorted(user.active_roles, key=lambda r: r.region_code):
+        if roles is None or role.role in roles:
+            point = _region_point(role.region)
+            if point is not None:
+                return point[0], point[1], 15
+    return None
+
+
+def county_centre() -> tuple[float, float] | None:
+    county = (
+        Region.objects.filter(level="county", center_lng__isnull=False, center_lat__isnull=False)
+        .order_by("code")
+        .first()
+    )
+    return (county.center_lng, county.center_lat) if county is not None else None  # type: ignore[return-value]
 
 
 def region_cache_reset() -> None:

@@ -949,6 +949,10 @@ def case_dispatch(
     labels = [
         f"{(d.name if d else str(w))}（{CaseAssignment.Role(r).label}）" for r, w, d in targets
     ]
+    # What the reporter may read: the department, but never a staff member's name.
+    public_labels = [
+        f"{(d.name if d else '网格员')}（{CaseAssignment.Role(r).label}）" for r, w, d in targets
+    ]
     _event(
         case,
         actor,
@@ -958,6 +962,7 @@ def case_dispatch(
         data={
             "assignments": [a.pk for a in created],
             "targets": labels,
+            "public_targets": public_labels,
             "withdrawn": withdrawn,
             "sign_deadline": sign_deadline.isoformat(),
             "resolve_deadline": case.resolve_deadline.isoformat()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("stats/", views.case_stats, name="stats"),
     path("inbox/", views.case_inbox, name="inbox"),
     path("inbox/read/", views.case_inbox_read, name="inbox_read"),
+    path("inbox/<int:pk>/", views.case_inbox_open, name="inbox_open"),
     path("photos/<int:pk>/", views.case_photo, name="photo"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/follow/", views.case_follow, name="follow"),

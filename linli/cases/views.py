@@ -51,7 +51,13 @@ def case_home(request: AuthedRequest) -> HttpResponse:
 # --- report -------------------------------------------------------------------------------
 
 
-def _map_context(request: AuthedRequest) -> dict[str, Any]:
+COUNTY_CENTRE_FALLBACK = (118.3336, 30.9197)  # 南陵县 seat, when the county has no centre
+
+
+def _map_context(request: AuthedRequest, *, is_staff: bool) -> dict[str, Any]:
+    """The report map: a resident's opens on their own home (building, else community),
+    staff's on the first community they cover (else their own grid); failing that, on the
+    county's centre."""
     scope = scope_of(request.user)
     communities = [
         {"code": r.code, "name": r.name, "lng": r.center_lng, "lat": r.center_lat}
@@ -59,13 +65,25 @@ def _map_context(request: AuthedRequest) -> dict[str, Any]:
         if r.center_lng is not None
         and (not scope.prefixes or scope.covers(r.code) or scope.is_global)
     ]
+    if is_staff:
+        home = (
+            (communities[0]["lng"], communities[0]["lat"], 13)
+            if communities
+            else selectors.role_region_point(request.user)
+        )
+    else:
+        home = selectors.report_map_home(request.user)
+    if home is not None:
+        center, zoom = [home[0], home[1]], home[2]
+    else:
+        county = selectors.county_centre() or COUNTY_CENTRE_FALLBACK
+        center, zoom = [county[0], county[1]], 11
     return {
         "map_config": {
             "tiles": getattr(settings, "LINLI_MAP_TILE_URL", ""),
             "communities": communities[:400],
-            "center": [communities[0]["lng"], communities[0]["lat"]]
-            if communities
-            else [118.3336, 30.9197],
+            "center": center,
+            "zoom": zoom,
             "nearbyUrl": reverse("cases:nearby"),
         }
     }
@@ -106,7 +124,7 @@ def case_report_page(request: AuthedRequest) -> HttpResponse:
         "form": form,
         "is_operator": is_operator,
         "is_grid": is_grid,
-        **_map_context(request),
+        **_map_context(request, is_staff=is_operator or is_grid),
     }
     return render(request, "cases/report.html", context)
 
@@ -303,6 +321,16 @@ def case_stats(request: AuthedRequest) -> HttpResponse:
 def case_inbox(request: AuthedRequest) -> HttpResponse:
     rows = selectors.notifications_for(request.user)
     return render(request, "cases/inbox.html", {"page": _page(request, rows)})
+
+
+@login_required
+def case_inbox_open(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Open one message: it is read now; go to its case (or back to the inbox)."""
+    notification = selectors.notification_get_own(request.user, pk)
+    services.notification_mark_read(user=request.user, ids=[notification.pk])
+    if notification.case_id:
+        return redirect("cases:detail", pk=notification.case_id)
+    return redirect("cases:inbox")
 
 
 @login_required

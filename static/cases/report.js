@@ -38,7 +38,7 @@
   }
 
   if (window.L) {
-    map = window.L.map("case-map").setView([config.center[1], config.center[0]], 13);
+    map = window.L.map("case-map").setView([config.center[1], config.center[0]], config.zoom || 13);
     map.attributionControl.setPrefix(false);
     if (config.tiles) {
       window.L.tileLayer(config.tiles, { maxZoom: 18 }).addTo(map);

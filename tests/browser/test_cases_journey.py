@@ -39,7 +39,7 @@ from linli.regions.models import Region
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RESIDENT_PHONE = "13800000001"
-# 陵阳社区's centre: the report page's map opens on it (the first community of the list).
+# 陵阳社区's centre: the resident's report map opens on it (the community of their account).
 LINGYANG_CENTRE = (118.3336, 30.9197)
 
 
@@ -242,7 +242,13 @@ def test_a_resident_report_goes_round_the_loop_and_moves_the_three_rates(phone, 
     description = "陵阳社区幸福路口的垃圾桶满了三天没人清运，气味很大"
     form.locator("textarea[name=description]").fill(description)
     page.locator("#case-photos").set_input_files(photo_file(tmp_path))
-    # and picks the place on the map (no tiles offline: the map still takes a tap)
+    # and the phone's position can be used (the browser is told where the phone is) …
+    page.context.grant_permissions(["geolocation"], origin=phone.url("/").rstrip("/"))
+    page.context.set_geolocation({"longitude": 118.3351, "latitude": 30.9188})
+    page.get_by_test_id("locate").click()
+    expect(page.locator("#case-location-label")).to_contain_text("当前位置")
+    assert form.locator("input[name=lng]").input_value() == "118.3351000"
+    # … or, as here, the place picked on the map (no tiles offline: the map still takes a tap)
     map_box = page.locator("#case-map")
     expect(map_box.locator(".leaflet-interactive").first).to_be_attached()
     box = map_box.bounding_box()

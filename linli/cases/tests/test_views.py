@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import io
+import json
+import re
+from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from linli.cases import services
+from linli.accounts.models import Role
+from linli.accounts.tests.factories import user_with_role
+from linli.cases import selectors, services
 from linli.cases.models import Case, CasePhoto, Notification, Status
 from linli.cases.tests.factories import jpeg_bytes, report
+from linli.people.models import Resident
+from linli.people.tests.factories import make_building, make_household, make_resident
+from linli.regions.models import Building, Region
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +259,161 @@ def test_a_png_with_transparency_is_accepted(client, resident, grid_a):
         },
     )
     assert CasePhoto.objects.count() == 1
+
+
+# --- what a resident reads, the inbox, the follow form, where the map opens ---------------------
+
+
+def test_a_resident_reads_only_what_is_meant_for_them(
+    client, resident, grid_a, town_staff_a, department, handler, grid_worker
+):
+    # given a case accepted, dispatched and signed for with internal notes, then resolved
+    case = report(resident, grid_a)
+    services.case_accept(actor=town_staff_a, case_id=case.pk, note="内部：核实过，确有此事")
+    services.case_dispatch(
+        actor=town_staff_a,
+        case_id=case.pk,
+        department_ids=[department.pk],
+        note="内部：请王科长带两人去，别惊动三楼住户",
+    )
+    services.case_sign(actor=handler, case_id=case.pk, note="内部：明早安排车辆")
+    services.case_resolve(actor=handler, case_id=case.pk, result="垃圾已全部清运，已消毒")
+    # and another dispatched to a grid worker by name
+    other = report(resident, grid_a, description="楼道里堆满了杂物，影响通行")
+    services.case_dispatch(actor=town_staff_a, case_id=other.pk, worker_id=grid_worker.pk)
+    internal = ("内部：核实过", "内部：请王科长", "内部：明早安排车辆")
+    # when the resident opens their case
+    client.force_login(resident)
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    # then they read the steps, the department and the result, and none of the internal notes
+    assert "垃圾已全部清运，已消毒" in page and "城管（主办）" in page and "签收" in page
+    for note in internal:
+        assert note not in page
+    assert handler.display_name not in page and town_staff_a.display_name not in page
+    # nor the grid worker's name on the other case, only that a grid worker has it
+    page = client.get(reverse("cases:detail", args=[other.pk])).content.decode()
+    assert grid_worker.display_name not in page and "网格员（主办）" in page
+    # and the API tells them no more than the page
+    events = client.get(f"/api/cases/{case.pk}/events").json()
+    assert [e["note"] for e in events if e["action"] == "dispatch"] == [""]
+    assert [e["note"] for e in events if e["action"] == "resolve"] == ["垃圾已全部清运，已消毒"]
+    assert {e["actor_label"] for e in events} == {"我", "工作人员"}
+    assert all(note not in str(events) for note in internal)
+    # while staff still read every note
+    client.force_login(town_staff_a)
+    staff_page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert all(note in staff_page for note in internal)
+
+
+def test_opening_a_message_marks_it_read(client, resident, other_resident, grid_a, town_staff_a):
+    case = report(resident, grid_a)
+    services.case_reject(actor=town_staff_a, case_id=case.pk, reason="invalid", note="无效诉求")
+    message = Notification.objects.get(user=resident)
+    assert message.read_at is None
+    # another person cannot open (or mark) it
+    client.force_login(other_resident)
+    assert client.get(reverse("cases:inbox_open", args=[message.pk])).status_code == 404
+    message.refresh_from_db()
+    assert message.read_at is None
+    # when the resident opens it from the inbox
+    client.force_login(resident)
+    inbox = client.get(reverse("cases:inbox")).content.decode()
+    link = reverse("cases:inbox_open", args=[message.pk])
+    assert f'href="{link}"' in inbox
+    response = client.get(link)
+    # then it is read and they are on its case
+    assert response.status_code == 302
+    assert response.url == reverse("cases:detail", args=[case.pk])
+    message.refresh_from_db()
+    assert message.read_at is not None
+    inbox = client.get(reverse("cases:inbox")).content.decode()
+    [item] = re.findall(rf'<a class="([^"]*)" href="{re.escape(link)}">', inbox)
+    assert "fw-semibold" not in item  # no longer shown as unread
+
+
+class _FormNesting(HTMLParser):
+    """Records each <form>'s id and the forms open around every <button>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.nested = False
+        self.forms: list[str] = []
+        self.buttons: list[tuple[dict, list[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "form":
+            self.nested = self.nested or bool(self.open)
+            self.open.append(dict(attrs).get("id") or dict(attrs).get("data-testid") or "form")
+            self.forms.append(self.open[-1])
+        elif tag == "button":
+            self.buttons.append((dict(attrs), list(self.open)))
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.open:
+            self.open.pop()
+
+
+def test_the_follow_button_sits_in_the_report_form_without_a_nested_form(
+    client, resident, other_resident, grid_a
+):
+    case = report(resident, grid_a, lng=118.3336, lat=30.9197)
+    client.force_login(other_resident)
+    page = client.get(reverse("cases:report")).content.decode()
+    nearby = client.get(
+        reverse("cases:nearby"), {"category": "env-garbage", "lng": "118.3337", "lat": "30.9198"}
+    ).content.decode()
+    assert "附近已有相同问题" in nearby
+    # as the browser builds it: the nearby answer is swapped into #case-nearby, in the form
+    marker = '<div id="case-nearby" aria-live="polite">'
+    assert marker in page
+    built = page.replace(marker, marker + nearby)
+    parser = _FormNesting()
+    parser.feed(built)
+    assert not parser.nested
+    [(follow, around)] = [(a, o) for a, o in parser.buttons if a.get("data-testid") == "follow"]
+    assert around == ["report-form"]  # shown inside the report form …
+    assert follow["form"] == "case-follow-form" in parser.forms  # … submitting its own form
+    assert follow["formaction"] == reverse("cases:follow", args=[case.pk])
+    # and that form posts, with its CSRF token, to the follow URL
+    assert (
+        'id="case-follow-form"' in page
+        and "csrfmiddlewaretoken" in page.split('id="case-follow-form"')[1].split("</form>")[0]
+    )
+    client.post(follow["formaction"])
+    assert case.followers.filter(user=other_resident).exists()
+
+
+def _map_config(client) -> dict:
+    page = client.get(reverse("cases:report")).content.decode()
+    raw = page.split('<script id="case-map-config" type="application/json">')[1].split("</script>")
+    return json.loads(raw[0])
+
+
+def test_the_report_map_opens_on_the_residents_home(client, two_towns, community_a, grid_b):
+    # given communities with centres (陵阳 first in the county's list) and a county centre
+    Region.objects.filter(pk=community_a.pk).update(center_lng=118.3336, center_lat=30.9197)
+    chengqiao = Region.objects.get(code=grid_b.code[:12])
+    Region.objects.filter(pk=chengqiao.pk).update(center_lng=118.2500, center_lat=30.8000)
+    Region.objects.filter(pk=two_towns["county"].pk).update(center_lng=118.3000, center_lat=30.9000)
+    selectors.region_cache_reset()
+    # a resident of 澄桥村 whose household lives in a building the registry has placed
+    resident = user_with_role(Role.RESIDENT, chengqiao, username="cq", phone="13800000077")
+    building = make_building(grid_b, lng=118.2512, lat=30.8011)
+    make_resident(make_household(grid_b, building=building), name="李四", phone="13800000077")
+    client.force_login(resident)
+    config = _map_config(client)
+    # then the map opens on their building, not on the county's first community
+    assert config["center"] == [118.2512, 30.8011] and config["zoom"] == 17
+    # a household without a placed building: their community's centre
+    Building.objects.filter(pk=building.pk).update(lng=None, lat=None)
+    assert _map_config(client)["center"] == [118.25, 30.8]
+    # no household in the registry: the community their account was opened at
+    Resident.objects.all().delete()
+    assert _map_config(client)["center"] == [118.25, 30.8]
+    # nothing placed at all: the county's centre
+    Region.objects.filter(pk=chengqiao.pk).update(center_lng=None, center_lat=None)
+    selectors.region_cache_reset()
+    assert _map_config(client)["center"] == [118.3, 30.9]
+    # and the page still offers the phone's position
+    assert 'data-testid="locate"' in client.get(reverse("cases:report")).content.decode()
