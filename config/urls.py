@@ -19,6 +19,7 @@ urlpatterns = [
     path("workforce/", include("linli.workforce.urls")),
     path("imports/", include("linli.imports.urls")),
     path("cases/", include("linli.cases.urls")),
+    path("access/", include("linli.access.urls")),
     path("indicators/", include("linli.indicators.urls")),
     path("", include("linli.core.urls")),
 ]

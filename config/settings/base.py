@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "linli.workforce",
     "linli.imports",
     "linli.cases",
+    "linli.access",
     "linli.indicators",
     "linli.demo",
 ]

@@ -23,6 +23,8 @@ NAV_LABELS = (
     gettext_noop("设施"),
     gettext_noop("设施类型"),
     gettext_noop("驾驶舱"),
+    gettext_noop("生活圈"),
+    gettext_noop("路网与计算"),
     gettext_noop("组织"),
     gettext_noop("我的网格"),
     gettext_noop("户"),

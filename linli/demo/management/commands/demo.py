@@ -18,6 +18,7 @@ from linli.regions.models import Region
 # Demo data of other apps, built after the registry when their modules exist.
 OPTIONAL_BUILDERS = (
     ("linli.cases.demo", "build_demo_cases", "案件"),
+    ("linli.access.demo", "build_demo_access", "生活圈路网与可达性"),
     ("linli.indicators.demo", "build_indicator_history", "指标历史"),
 )
 
