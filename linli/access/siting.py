@@ -79,6 +79,7 @@ def _candidates(
     network: engine.WalkNetwork | None,
     uncovered_lng: np.ndarray,
     uncovered_lat: np.ndarray,
+    radius_m: float,
 ) -> tuple[list[tuple[str, str, float, float]], int]:
     found: list[tuple[str, str, float, float]] = []
     for name, address, lng, lat in (
@@ -113,21 +114,24 @@ def _candidates(
         )
     nodes = 0
     if network is not None and len(uncovered_lng):
-        snapped, _distance = engine.snap(network, uncovered_lng, uncovered_lat)
-        unique = np.unique(snapped)
-        if len(unique) > MAX_NODE_CANDIDATES:  # an even thinning, deterministic
-            unique = unique[np.linspace(0, len(unique) - 1, MAX_NODE_CANDIDATES).astype(int)]
-        for node in unique.tolist():
-            found.append(
-                (
-                    "network_node",
-                    _("路网节点 %(lat).5f, %(lng).5f")
-                    % {"lat": network.lat[node], "lng": network.lon[node]},
-                    float(network.lon[node]),
-                    float(network.lat[node]),
-                )
-            )
-        nodes = len(unique)
+        # Every point of the network within the threshold of an uncovered home could serve it:
+        # one bounded multi-source Dijkstra from those homes finds them all.
+        reach = engine.nearest_facility(
+            network,
+            network.lon,
+            network.lat,
+            uncovered_lng,
+            uncovered_lat,
+            cutoff_m=radius_m,
+        ).distance_m
+        usable = np.flatnonzero(np.isfinite(reach))
+        if len(usable) > MAX_NODE_CANDIDATES:  # an even thinning, deterministic
+            usable = usable[np.linspace(0, len(usable) - 1, MAX_NODE_CANDIDATES).astype(int)]
+        for node in usable.tolist():
+            lat, lon = float(network.lat[node]), float(network.lon[node])
+            label = _("路网节点 %(lat).5f, %(lng).5f") % {"lat": lat, "lng": lon}
+            found.append(("network_node", label, lon, lat))
+        nodes = len(usable)
     return found, nodes
 
 
@@ -192,7 +196,7 @@ def siting_recommend(
         outcome.method, outcome.optimal = "none", True
         return outcome
     d_lng, d_lat = buildings.lng[demand], buildings.lat[demand]
-    candidates, _nodes = _candidates(region, network, d_lng, d_lat)
+    candidates, _nodes = _candidates(region, network, d_lng, d_lat, float(threshold))
     outcome.candidates = len(candidates)
     if not candidates:
         outcome.method = "none"
@@ -215,6 +219,8 @@ def siting_recommend(
     for index, gain in zip(result.chosen, result.gain_per_site, strict=True):
         row = matrix.getrow(index).toarray().ravel().astype(bool)
         new = row & ~reached
+        if not new.any():  # k exceeds what is needed: a site reaching nobody new is no advice
+            continue
         reached |= row
         kind, label, lng, lat = candidates[index]
         outcome.sites.append(

@@ -55,15 +55,17 @@
     if (!holder) { return; }
     var data = JSON.parse(holder.textContent);
     var m = baseMap(el, data.tiles);
-    var group = L.featureGroup().addTo(m);
+    // The view first: a circle in metres needs the map's projection before it is drawn.
+    var bounds = L.latLngBounds(data.sites.map(function (s) { return [s[0], s[1]]; }));
+    m.fitBounds(bounds.pad(0.3), { maxZoom: 16 });
     data.sites.forEach(function (s, i) {
-      L.circle([s[0], s[1]], { radius: data.radius_m, color: "#198754", weight: 1, fillOpacity: 0.12 }).addTo(group);
+      L.circle([s[0], s[1]], { radius: data.radius_m, color: "#198754", weight: 1, fillOpacity: 0.12 }).addTo(m);
       L.circleMarker([s[0], s[1]], { radius: 9, color: "#fff", weight: 2, fillColor: "#d63384", fillOpacity: 1 })
         .bindTooltip(String(i + 1), { permanent: true, direction: "top" })
         .bindPopup((i + 1) + ". " + s[2] + "：新增覆盖 " + s[3] + " 人（老年人 " + s[4] + "）")
-        .addTo(group);
+        .addTo(m);
     });
-    if (group.getLayers().length) { m.fitBounds(group.getBounds(), { padding: [12, 12] }); }
+    el.dataset.sites = String(data.sites.length);
   }
 
   var walk = document.getElementById("walk-map");

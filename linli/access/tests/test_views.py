@@ -128,7 +128,7 @@ def test_api_gives_a_buildings_walks_and_scoped_coverage(
         "/api/access/regions/340223106201/siting?type=elderly_station&k=1", **headers
     ).json()
     assert siting["covered_after"] == 1 and len(siting["sites"]) == 1
-    assert abs(siting["sites"][0]["lng"] - lng(15)) <= 0.003
+    assert abs(siting["sites"][0]["lng"] - lng(15)) <= 0.0031  # within 3 steps (286 m)
 
 
 def test_api_token_of_town_a_cannot_see_town_b(client, county_admin, computed):
