@@ -455,22 +455,62 @@ def coverage_rebuild(
 
 
 @transaction.atomic
-def circle_requirement_set(
-    *, scope: Scope, county: Region, circle: LifeCircle, name: str, type_codes: list[str]
-) -> CircleRequirement:
-    """Add or replace one requirement of a circle (a kind of service and the types meeting it)."""
+def circle_update(
+    *,
+    scope: Scope,
+    county: Region,
+    circle: LifeCircle,
+    name: str,
+    minutes: Any,
+    distance_m: Any,
+    requirements: list[tuple[str, list[str]]],
+    actor: Any = None,
+) -> LifeCircle:
+    """Change a circle's name, distance and requirements (all at once, or nothing), then queue
+    a recomputation of the coverage."""
     _county_writable(scope, county)
+    errors: dict[str, str] = {}
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("validation_error", _("请填写服务名称"), status=422)
-    types = list(FacilityType.objects.filter(code__in=type_codes))
-    unknown = sorted(set(type_codes) - {t.code for t in types})
-    if unknown or not types:
-        raise ApplicationError(
-            "validation_error",
-            _("未知的设施类型：%(codes)s") % {"codes": "、".join(unknown) or "—"},
-            status=422,
-        )
-    requirement, _created = CircleRequirement.objects.get_or_create(circle=circle, name=name[:50])
-    requirement.facility_types.set(types)
-    return requirement
+        errors["name"] = _("请填写名称")
+    numbers: dict[str, int] = {}
+    for field_name, value, low, high in (
+        ("minutes", minutes, 1, 60),
+        ("distance_m", distance_m, 50, 5000),
+    ):
+        try:
+            numbers[field_name] = int(str(value).strip())
+        except ValueError:
+            errors[field_name] = _("请输入整数")
+            continue
+        if not low <= numbers[field_name] <= high:
+            errors[field_name] = _("应在 %(low)s 到 %(high)s 之间") % {"low": low, "high": high}
+    kept = [(n.strip(), codes) for n, codes in requirements if n.strip() or codes]
+    if not kept:
+        errors["requirements"] = _("至少需要一项配套要求")
+    known = {t.code: t for t in FacilityType.objects.filter(is_active=True)}
+    for position, (requirement_name, codes) in enumerate(kept, start=1):
+        if not requirement_name:
+            errors[f"requirement_{position}"] = _("第 %(n)d 项配套要求缺少服务名称") % {
+                "n": position
+            }
+        elif not codes:
+            errors[f"requirement_{position}"] = _("“%(name)s”至少选择一类设施") % {
+                "name": requirement_name
+            }
+        elif unknown := sorted(set(codes) - set(known)):
+            errors[f"requirement_{position}"] = _("未知的设施类型：%(codes)s") % {
+                "codes": "、".join(unknown)
+            }
+    if errors:
+        raise ApplicationError("validation_error", _("生活圈定义有误"), detail=errors, status=422)
+    circle.name = name[:50]
+    circle.minutes = numbers["minutes"]
+    circle.distance_m = numbers["distance_m"]
+    circle.save()
+    circle.requirements.all().delete()
+    for requirement_name, codes in kept:
+        requirement = CircleRequirement.objects.create(circle=circle, name=requirement_name[:50])
+        requirement.facility_types.set([known[c] for c in codes])
+    refresh_start(scope=scope, county=county, actor=actor)
+    return circle

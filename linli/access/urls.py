@@ -13,4 +13,5 @@ urlpatterns = [
     path("network/refresh/", views.refresh, name="refresh"),
     path("network/settings/", views.settings_update, name="settings"),
     path("runs/<int:run_id>/", views.run_row, name="run"),
+    path("circles/<int:circle_id>/edit/", views.circle_edit, name="circle_edit"),
 ]

@@ -321,3 +321,61 @@ def run_row(request: AuthedRequest, run_id: int) -> HttpResponse:
     if run is None:
         raise NotFound("not_found", _("任务不存在"))
     return render(request, "access/_run_row.html", {"run": run})
+
+
+def _requirements_from(post: Any, rows: int) -> list[tuple[str, list[str]]]:
+    return [
+        (post.get(f"req_name_{i}", ""), [c for c in post.getlist(f"req_types_{i}") if c])
+        for i in range(rows)
+    ]
+
+
+@admin_required
+def circle_edit(request: AuthedRequest, circle_id: int) -> HttpResponse:
+    scope = request_scope(request)
+    county = _county(scope)
+    circle = LifeCircle.objects.filter(pk=circle_id).first()
+    if circle is None:
+        raise NotFound("not_found", _("生活圈不存在"))
+    current = [
+        (r.name, [t.code for t in r.facility_types.all()]) for r in circle.requirements.all()
+    ]
+    values = {"name": circle.name, "minutes": circle.minutes, "distance_m": circle.distance_m}
+    requirements = [*current, ("", [])]  # one empty row to add a requirement
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        rows = int(request.POST.get("rows", len(requirements)) or 0)
+        requirements = _requirements_from(request.POST, min(rows, 30))
+        values = {k: request.POST.get(k, "") for k in ("name", "minutes", "distance_m")}
+        try:
+            services.circle_update(
+                scope=scope,
+                county=county,
+                circle=circle,
+                name=values["name"],
+                minutes=values["minutes"],
+                distance_m=values["distance_m"],
+                requirements=requirements,
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            errors = exc.detail or {"__all__": exc.message}
+            status = 422
+        else:
+            messages.success(
+                request, _("已保存“%(name)s”，正在重新汇总覆盖情况") % {"name": values["name"]}
+            )
+            return redirect("access:network")
+    return render(
+        request,
+        "access/circle_form.html",
+        {
+            "circle": circle,
+            "values": values,
+            "requirements": requirements,
+            "types": list(selectors.measured_types()),
+            "errors": errors,
+        },
+        status=status,
+    )

@@ -141,3 +141,62 @@ def test_api_token_of_town_a_cannot_see_town_b(client, county_admin, computed):
         r["region_code"] for r in client.get("/api/access/coverage", **headers).json()["items"]
     }
     assert codes == {"340223100001"}
+
+
+def test_county_admin_edits_a_circle_and_coverage_follows(
+    client, county_admin, computed, django_capture_on_commit_callbacks
+):
+    from linli.access.models import Coverage, LifeCircle
+
+    circle = LifeCircle.objects.get(code="convenience-5")
+    client.force_login(county_admin)
+    assert client.get(reverse("access:circle_edit", args=[circle.pk])).status_code == 200
+    # when the circle asks only for an elderly station within 300 m
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("access:circle_edit", args=[circle.pk]),
+            {
+                "rows": "1",
+                "name": "5分钟便民生活圈",
+                "minutes": "5",
+                "distance_m": "300",
+                "req_name_0": "养老",
+                "req_types_0": ["elderly_station"],
+            },
+        )
+    assert response.status_code == 302
+    # then community A (both homes within 300 m of the station) is fully inside it
+    row = Coverage.objects.get(circle=circle, region__code="340223100001")
+    assert (row.population, row.population_within) == (5, 5)
+
+
+def test_a_bad_circle_edit_changes_nothing(client, county_admin, computed):
+    from linli.access.models import LifeCircle
+
+    circle = LifeCircle.objects.get(code="convenience-5")
+    before = [
+        (r.name, sorted(t.code for t in r.facility_types.all())) for r in circle.requirements.all()
+    ]
+    client.force_login(county_admin)
+    response = client.post(
+        reverse("access:circle_edit", args=[circle.pk]),
+        {
+            "rows": "2",
+            "name": "",
+            "minutes": "5",
+            "distance_m": "9",
+            "req_name_0": "便民商业",
+            "req_types_0": [],
+            "req_name_1": "",
+            "req_types_1": [],
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "请填写名称" in html and "应在 50 到 5000 之间" in html and "至少选择一类设施" in html
+    circle.refresh_from_db()
+    assert circle.distance_m == 300 and circle.name == "5分钟便民生活圈"
+    after = [
+        (r.name, sorted(t.code for t in r.facility_types.all())) for r in circle.requirements.all()
+    ]
+    assert after == before
