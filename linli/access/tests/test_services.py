@@ -190,3 +190,19 @@ def test_settings_are_validated_in_chinese(street, county_admin):
         scope=scope_of(county_admin), county=street.county, values={"elderly_speed_kmh": "2.5"}
     )
     assert services.settings_for(street.county).elderly_speed_kmh == 2.5
+
+
+def test_the_periodic_refresh_follows_a_moved_facility(street, community_a):
+    from linli.access.tasks import access_refresh_stale
+
+    _lane(street)
+    # nothing is computed before anyone asks: the periodic task leaves the county alone
+    assert access_refresh_stale.call() == ""
+    services.access_refresh(county=street.county)
+    assert _row(community_a).population_within == 5
+    # when the station moves to the far end of the lane
+    Facility.objects.filter(pk=street.station.pk).update(lng=lng(20))
+    line = access_refresh_stale.call()
+    # then the periodic task recomputes that type only and the coverage follows
+    assert "已重新计算 1 类设施" in line
+    assert _row(community_a).population_within == 0
