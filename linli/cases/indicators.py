@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from linli.cases.selectors import case_rates_by_community
+from linli.indicators.measures import codes_key, memo, region_codes_at
 from linli.regions.models import Region
 
 WINDOW = timedelta(days=365)
@@ -22,13 +23,23 @@ WINDOW = timedelta(days=365)
 def _communities(region_codes: list[str] | None) -> list[str]:
     if region_codes is not None:
         return list(region_codes)
-    return list(Region.objects.filter(level=Region.Level.COMMUNITY).values_list("code", flat=True))
+    return region_codes_at(Region.Level.COMMUNITY)
+
+
+def _counts(region_codes: list[str] | None) -> dict[str, dict[str, int]]:
+    """The counts of every community over the window: one query for the five measures of an
+    evaluation (and one window, so that the five cannot straddle a moment)."""
+
+    def load() -> dict[str, dict[str, int]]:
+        end = timezone.now()
+        return case_rates_by_community(region_codes, start=end - WINDOW, end=end)
+
+    return memo(("cases.rates_by_community", codes_key(region_codes)), load)
 
 
 def _measure(field: str):  # type: ignore[no-untyped-def]
     def compute(region_codes: list[str] | None) -> dict[str, float]:
-        end = timezone.now()
-        counts = case_rates_by_community(region_codes, start=end - WINDOW, end=end)
+        counts = _counts(region_codes)
         result = dict.fromkeys(_communities(region_codes), 0.0)
         result.update(
             (code, float(values[field]))
@@ -41,8 +52,8 @@ def _measure(field: str):  # type: ignore[no-untyped-def]
 
 
 def _spec(code: str, name: str, field: str, description: str) -> dict[str, Any]:
-    # Plain data: the engine accepts a mapping with Measure's fields, so this app does not
-    # import the engine (tests/test_architecture.py).
+    # Plain data: the engine accepts a mapping with Measure's fields (this app uses only the
+    # registry's helpers, the shared contract of tests/test_architecture.py).
     return {
         "code": code,
         "name": name,

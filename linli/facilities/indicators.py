@@ -1,8 +1,9 @@
 """Measures the facility registry gives the evaluation engine (DESIGN.md §7).
 
 Each `compute(region_codes)` answers {community code: value} for the given communities
-(None: every community), zeros included, from one grouped query over OPERATING facilities
-(building, planned, suspended and closed ones do not count). A facility at a grid counts for
+(None: every community), zeros included, over OPERATING facilities (building, planned,
+suspended and closed ones do not count): the presence measures share one read per evaluation
+(`measures.memo`), the area is the facilities selector's `area_by_community`. A facility at a grid counts for
 its community; one at a town counts for no community but does for the town-level measures
 (`town_*`, keys are town codes), since 镇级社会工作站 and 未成年人保护工作站 are town
 facilities (ADR 0033).
@@ -10,70 +11,81 @@ facilities (ADR 0033).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import Substr
-
-from linli.facilities.models import Facility
 from linli.facilities.selectors import SERVICE_AREA_TYPES, area_by_community, operating_facilities
-from linli.indicators.measures import Measure
+from linli.indicators.measures import Measure, codes_key, memo, region_codes_at
 from linli.regions.models import Region
 
 Compute = Callable[[list[str] | None], dict[str, float]]
+_COMMUNITY_LEVELS = frozenset((Region.Level.COMMUNITY, Region.Level.GRID))
 
 
 def _codes(level: str, region_codes: list[str] | None) -> list[str]:
     if region_codes is not None:
         return list(region_codes)
-    return list(Region.objects.filter(level=level).values_list("code", flat=True))
+    return region_codes_at(level)
 
 
-def _present_per_community(
-    rows: QuerySet[Facility], region_codes: list[str] | None
-) -> dict[str, float]:
-    grouped = (
-        rows.filter(region__level__in=(Region.Level.COMMUNITY, Region.Level.GRID))
-        .annotate(community=Substr("region_code", 1, 12))
-        .values("community")
-        .annotate(n=Count("id"))
-    )
-    if region_codes is not None:
-        grouped = grouped.filter(community__in=region_codes)
-    result = dict.fromkeys(_codes(Region.Level.COMMUNITY, region_codes), 0.0)
-    result.update((r["community"], 1.0) for r in grouped if r["n"])
-    return result
+@dataclass(frozen=True)
+class _Presence:
+    """The type codes of operating facilities per community (at it or its grids) and per town
+    (code[:9]; at the town itself or anywhere below it)."""
+
+    community: dict[str, set[str]]
+    town: dict[str, set[str]]
 
 
-def _present_per_town(rows: QuerySet[Facility], region_codes: list[str] | None) -> dict[str, float]:
-    towns = _codes(Region.Level.TOWN, region_codes)
-    grouped = (
-        rows.exclude(region__level=Region.Level.COUNTY)
-        .annotate(town=Substr("region_code", 1, 9))
-        .values("town")
-        .annotate(n=Count("id"))
-    )
-    if region_codes is not None:
-        grouped = grouped.filter(town__in=[code[:9] for code in towns])
-    present = {r["town"] for r in grouped if r["n"]}
-    return {code: 1.0 if code[:9] in present else 0.0 for code in towns}
+def _presence_of(region_codes: list[str] | None) -> _Presence:
+    """One plain read of the operating facilities serves the eleven presence measures of an
+    evaluation (a grouped query per measure, or even one per evaluation, cost more: the rows
+    are few, 2k for the full county, and the grouping is a set per region here)."""
+
+    def load() -> _Presence:
+        wanted = set(region_codes) if region_codes is not None else None
+        towns = {code[:9] for code in region_codes} if region_codes is not None else None
+        community: dict[str, set[str]] = defaultdict(set)
+        town: dict[str, set[str]] = defaultdict(set)
+        rows = (
+            operating_facilities()
+            .order_by()
+            .values_list("region_code", "type__code", "region__level")
+        )
+        for code, type_code, level in rows:
+            if level in _COMMUNITY_LEVELS and (wanted is None or code[:12] in wanted):
+                community[code[:12]].add(type_code)
+            if level != Region.Level.COUNTY and (towns is None or code[:9] in towns):
+                town[code[:9]].add(type_code)
+        return _Presence(dict(community), dict(town))
+
+    return memo(("facilities.presence", codes_key(region_codes)), load)
 
 
 def _has(*type_codes: str) -> Compute:
+    wanted = set(type_codes)
+
     def compute(region_codes: list[str] | None) -> dict[str, float]:
-        return _present_per_community(
-            operating_facilities().filter(type__code__in=type_codes), region_codes
+        result = dict.fromkeys(_codes(Region.Level.COMMUNITY, region_codes), 0.0)
+        result.update(
+            (community, 1.0)
+            for community, types in _presence_of(region_codes).community.items()
+            if types & wanted
         )
+        return result
 
     compute.__name__ = f"has_{'_or_'.join(type_codes)}"
     return compute
 
 
 def _town_has(*type_codes: str) -> Compute:
+    wanted = set(type_codes)
+
     def compute(region_codes: list[str] | None) -> dict[str, float]:
-        return _present_per_town(
-            operating_facilities().filter(type__code__in=type_codes), region_codes
-        )
+        towns = _codes(Region.Level.TOWN, region_codes)
+        present = _presence_of(region_codes).town
+        return {code: 1.0 if present.get(code[:9], set()) & wanted else 0.0 for code in towns}
 
     compute.__name__ = f"town_has_{'_or_'.join(type_codes)}"
     return compute

@@ -134,6 +134,27 @@ class Tree:
             stack.append((code, True))
             stack.extend((c, False) for c in reversed(self.nodes[code].children))
 
+        # For the engine (computed once per tree, used by every indicator): communities
+        # (leaves), the nodes above them in post-order with their children, each node's rank.
+        self.rank = {c: LEVEL_RANK.get(n.level, 0) for c, n in self.nodes.items()}
+        self.order = [(c, n.level, self.rank[c]) for c, n in self.nodes.items()]
+        self.leaves = [c for c in self.bottom_up if self.nodes[c].level == "community"]
+        self.inner = [
+            (c, self.nodes[c].children)
+            for c in self.bottom_up
+            if self.nodes[c].level != "community"
+        ]
+        self._applicable: dict[str, frozenset[str]] = {}
+
+    def applicable_leaves(self, applies_to: str) -> frozenset[str]:
+        """The communities an indicator applies to (by 城乡分类代码)."""
+        found = self._applicable.get(applies_to)
+        if found is None:
+            probe = Spec("", "", "", "", applies_to=applies_to)
+            found = frozenset(c for c in self.leaves if _applies(probe, self.nodes[c]))
+            self._applicable[applies_to] = found
+        return found
+
     def __contains__(self, code: object) -> bool:
         return code in self.nodes
 
@@ -168,7 +189,7 @@ class Tree:
         return list(reversed(chain))
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     indicator: str
     region: str
@@ -281,9 +302,13 @@ def evaluate(
     errors = errors or {}
     # Each measure's values placed on tree nodes once (grids fold into their community).
     placed: dict[str, dict[str, float]] = {}
+    nodes = tree.nodes
     for code, by_key in measure_values.items():
         on_nodes: dict[str, float] = defaultdict(float)
         for key, amount in by_key.items():
+            if key in nodes:  # the usual case, without a call
+                on_nodes[key] += amount
+                continue
             node = tree.node_for_key(key)
             if node is not None:
                 on_nodes[node] += amount
@@ -321,82 +346,118 @@ def _evaluate_one(
     denominator = placed[spec.denominator] if spec.denominator else {}
     # Bottom-up sums over the communities the indicator applies to (a town's or county's own
     # facts count only for indicators that apply to all communities).
-    num: dict[str, float] = {}
-    den: dict[str, float] = {}
-    applicable: dict[str, bool] = {}
-    for code in tree.bottom_up:
-        node = tree.nodes[code]
-        if node.level == "community":
-            ok = _applies(spec, node)
-            applicable[code] = ok
-            num[code] = numerator.get(code, 0.0) if ok else 0.0
-            den[code] = denominator.get(code, 0.0) if ok else 0.0
-            continue
-        children = node.children
-        ok = spec.applies_to == "all" or any(applicable[c] for c in children)
-        applicable[code] = ok
-        own = spec.applies_to == "all"
-        num[code] = sum(num[c] for c in children) + (numerator.get(code, 0.0) if own else 0.0)
-        den[code] = sum(den[c] for c in children) + (denominator.get(code, 0.0) if own else 0.0)
+    applies = tree.applicable_leaves(spec.applies_to)
+    leaves = tree.leaves
+    applicable: dict[str, bool] = {c: c in applies for c in leaves}
+    num: dict[str, float] = {c: numerator.get(c, 0.0) if c in applies else 0.0 for c in leaves}
+    den: dict[str, float] = {c: denominator.get(c, 0.0) if c in applies else 0.0 for c in leaves}
+    everywhere = spec.applies_to == "all"
+    for code, children in tree.inner:
+        applicable[code] = everywhere or any(applicable[c] for c in children)
+        num[code] = sum(num[c] for c in children) + (
+            numerator.get(code, 0.0) if everywhere else 0.0
+        )
+        den[code] = sum(den[c] for c in children) + (
+            denominator.get(code, 0.0) if everywhere else 0.0
+        )
 
-    # Coverage: units judged once, then met / applicable units counted bottom-up (O(nodes)).
     judged_rank = LEVEL_RANK.get(spec.judged_at, 0)
-    met: dict[str, int] = {}
-    units: dict[str, int] = {}
-    if spec.kind == "coverage":
+    kind = spec.kind
+    indicator = spec.code
+    # `_status`, inlined: the comparison against the target without a call per value.
+    versus = OPERATORS[target_op] if target_op and target_value is not None else None
+    out: dict[tuple[str, str], Value] = {}
+
+    if kind == "coverage":
+        # Units judged once, then met / applicable units counted bottom-up (O(nodes)).
+        unit_op, threshold = spec.unit_operator, spec.unit_threshold
+        passes = OPERATORS[unit_op]
+        met: dict[str, int] = {}
+        units: dict[str, int] = {}
+        rank_of = tree.rank
         for code in tree.bottom_up:
-            node = tree.nodes[code]
-            rank = LEVEL_RANK.get(node.level, 0)
+            rank = rank_of[code]
             if rank == judged_rank:
                 units[code] = 1 if applicable[code] else 0
-                ok = judge(num[code], spec.unit_operator, spec.unit_threshold)
-                met[code] = 1 if applicable[code] and ok else 0
+                met[code] = 1 if applicable[code] and passes(round(num[code], 9), threshold) else 0
             elif rank > judged_rank:
-                units[code] = sum(units[c] for c in node.children)
-                met[code] = sum(met[c] for c in node.children)
+                children = tree.nodes[code].children
+                units[code] = sum(units[c] for c in children)
+                met[code] = sum(met[c] for c in children)
+        for code, level, rank in tree.order:
+            if not applicable[code]:
+                out[(indicator, code)] = Value(indicator, code, level, NA)
+            elif rank < judged_rank:
+                # Below the units (a community under a town-level indicator): its contribution.
+                n = num[code]
+                out[(indicator, code)] = Value(
+                    indicator, code, level, INFO, n, n, None, None, None, target_op, target_value
+                )
+            elif rank == judged_rank:
+                # A unit: its own measure value against the unit condition (e.g. ≥ 12).
+                n = num[code]
+                status = MET if met[code] else UNMET
+                out[(indicator, code)] = Value(
+                    indicator, code, level, status, n, n, None, None, None, unit_op, threshold, True
+                )
+            else:
+                m, u = met[code], units[code]
+                if not u:
+                    share, status = None, EMPTY
+                else:
+                    share = m / u * 100
+                    if versus is None:
+                        status = TRACKED
+                    else:
+                        status = MET if versus(round(share, 9), target_value) else UNMET
+                out[(indicator, code)] = Value(
+                    indicator,
+                    code,
+                    level,
+                    status,
+                    share,
+                    float(m),
+                    float(u),
+                    m,
+                    u,
+                    target_op,
+                    target_value,
+                )
+        return out
 
-    out: dict[tuple[str, str], Value] = {}
-    for code, node in tree.nodes.items():
-        rank = LEVEL_RANK.get(node.level, 0)
-        value = Value(spec.code, code, node.level, NA)
-        out[(spec.code, code)] = value
+    ratio = kind == "ratio"
+    factor = spec.factor
+    for code, level, rank in tree.order:
         if not applicable[code]:
+            out[(indicator, code)] = Value(indicator, code, level, NA)
             continue
-        if spec.kind == "ratio":
-            value.numerator, value.denominator = num[code], den[code]
-            value.value = num[code] / den[code] * spec.factor if den[code] else None
+        n = num[code]
+        if ratio:
+            d = den[code]
+            value = n / d * factor if d else None
             judged = rank >= judged_rank
-        elif spec.kind == "sum":
-            value.numerator = value.value = num[code]
+        else:  # sum
+            d, value = None, n
             judged = rank == judged_rank
-        elif rank < judged_rank:
-            # Below the units (a community under a town-level indicator): its contribution.
-            value.numerator = value.value = num[code]
-            judged = False
-        elif rank == judged_rank:
-            # A unit: its own measure value against the unit condition (e.g. ≥ 12).
-            value.is_unit = True
-            value.numerator = value.value = num[code]
-            value.target_operator = spec.unit_operator
-            value.target_value = spec.unit_threshold
-            value.status = MET if met[code] else UNMET
-            continue
+        if value is None:
+            status = EMPTY
+        elif not judged:
+            status = INFO
+        elif versus is None:
+            status = TRACKED
         else:
-            value.units_met, value.units_total = met[code], units[code]
-            value.numerator, value.denominator = float(met[code]), float(units[code])
-            value.value = met[code] / units[code] * 100 if units[code] else None
-            judged = True
-        _judge(value, judged, target_op, target_value)
+            status = MET if versus(round(value, 9), target_value) else UNMET
+        out[(indicator, code)] = Value(
+            indicator, code, level, status, value, n, d, None, None, target_op, target_value
+        )
     return out
 
 
-def _judge(value: Value, judged: bool, op: str, target: float | None) -> None:
-    value.target_operator, value.target_value = op, target
-    if value.value is None:
-        value.status = EMPTY
-    elif not judged:
-        value.status = INFO
-    elif target is None or not op:
-        value.status = TRACKED
-    else:
-        value.status = MET if judge(value.value, op, target) else UNMET
+def _status(value: float | None, judged: bool, op: str, target: float | None) -> str:
+    if value is None:
+        return EMPTY
+    if not judged:
+        return INFO
+    if target is None or not op:
+        return TRACKED
+    return MET if judge(value, op, target) else UNMET

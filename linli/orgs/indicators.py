@@ -8,73 +8,90 @@ no community (ADR 0030), except in the county-level `brand_orgs_all`.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
-from linli.indicators.measures import Measure
+from linli.indicators.measures import Measure, codes_key, memo, region_codes_at
 from linli.orgs.models import Organisation
 from linli.orgs.selectors import SOCIAL_ORG_KINDS
 from linli.regions.models import Region
+
+_COMMUNITY_LEVELS = frozenset((Region.Level.COMMUNITY, Region.Level.GRID))
 
 
 def _community_codes(region_codes: list[str] | None) -> list[str]:
     if region_codes is not None:
         return list(region_codes)
-    return list(Region.objects.filter(level=Region.Level.COMMUNITY).values_list("code", flat=True))
+    return region_codes_at(Region.Level.COMMUNITY)
 
 
-def _count_per_community(
-    rows: QuerySet[Organisation], region_codes: list[str] | None
-) -> dict[str, float]:
-    grouped = (
-        rows.filter(region__level__in=(Region.Level.COMMUNITY, Region.Level.GRID))
-        .annotate(community=Substr("region_code", 1, 12))
-        .values("community")
-        .annotate(n=Count("id"))
-    )
-    if region_codes is not None:
-        grouped = grouped.filter(community__in=region_codes)
+@dataclass(frozen=True)
+class _Counts:
+    per_community: dict[str, dict[str, int]]  # {community: {"regular": n, "brand": n}}
+    brand_per_county: dict[str, int]  # {county code[:6]: brand organisations at any level}
+
+
+def _counts(region_codes: list[str] | None) -> _Counts:
+    """One grouped query over active organisations serves the three measures below: counts
+    per 12-digit code (a grid's folded into its community) and level, added up here."""
+
+    def load() -> _Counts:
+        regular = Q(kind__in=SOCIAL_ORG_KINDS, is_regular_service=True)
+        grouped = (
+            Organisation.objects.filter(is_active=True)
+            .filter(regular | Q(is_brand=True))
+            .annotate(code=Substr("region_code", 1, 12))
+            .values("code", "region__level")
+            .annotate(
+                regular=Count("id", filter=regular), brand=Count("id", filter=Q(is_brand=True))
+            )
+            .order_by()
+            .values_list("code", "region__level", "regular", "brand")
+        )
+        wanted = set(region_codes) if region_codes is not None else None
+        per_community: dict[str, dict[str, int]] = {}
+        brand_per_county: dict[str, int] = defaultdict(int)
+        for code, level, regular_n, brand_n in grouped:
+            brand_per_county[code[:6]] += brand_n
+            if level not in _COMMUNITY_LEVELS or (wanted is not None and code not in wanted):
+                continue
+            counts = per_community.setdefault(code, {"regular": 0, "brand": 0})
+            counts["regular"] += regular_n
+            counts["brand"] += brand_n
+        return _Counts(per_community, dict(brand_per_county))
+
+    return memo(("orgs.counts", codes_key(region_codes)), load)
+
+
+def _count_per_community(what: str, region_codes: list[str] | None) -> dict[str, float]:
     result = dict.fromkeys(_community_codes(region_codes), 0.0)
-    result.update((r["community"], float(r["n"])) for r in grouped)
+    result.update(
+        (community, float(counts[what]))
+        for community, counts in _counts(region_codes).per_community.items()
+        if counts[what]
+    )
     return result
 
 
 def regular_social_orgs(region_codes: list[str] | None) -> dict[str, float]:
-    return _count_per_community(
-        Organisation.objects.filter(
-            kind__in=SOCIAL_ORG_KINDS, is_regular_service=True, is_active=True
-        ),
-        region_codes,
-    )
+    return _count_per_community("regular", region_codes)
 
 
 def brand_orgs(region_codes: list[str] | None) -> dict[str, float]:
-    return _count_per_community(
-        Organisation.objects.filter(is_brand=True, is_active=True), region_codes
-    )
+    return _count_per_community("brand", region_codes)
 
 
 def brand_orgs_all(region_codes: list[str] | None) -> dict[str, float]:
     """{county code: every active brand organisation in the county}, whatever its level
     (a county-wide brand volunteer association counts too)."""
-    rows = (
-        Organisation.objects.filter(is_brand=True, is_active=True)
-        .annotate(county=Substr("region_code", 1, 6))
-        .values("county")
-        .annotate(n=Count("id"))
-    )
     counties = (
-        list(region_codes)
-        if region_codes is not None
-        else list(Region.objects.filter(level=Region.Level.COUNTY).values_list("code", flat=True))
+        list(region_codes) if region_codes is not None else region_codes_at(Region.Level.COUNTY)
     )
-    if region_codes is not None:
-        rows = rows.filter(Q(county__in=[c[:6] for c in counties]))
-    result = dict.fromkeys(counties, 0.0)
-    by_prefix = {r["county"]: float(r["n"]) for r in rows}
-    for code in counties:
-        result[code] = by_prefix.get(code[:6], 0.0)
-    return result
+    brand = _counts(None).brand_per_county
+    return {code: float(brand.get(code[:6], 0)) for code in counties}
 
 
 MEASURES = [

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from linli.indicators.measures import Measure
+from linli.indicators.measures import Measure, region_facts
 from linli.regions.models import Region
 
 
 def _communities(region_codes: list[str] | None) -> list[tuple[str, str, int | None, int | None]]:
-    queryset = Region.objects.filter(level=Region.Level.COMMUNITY)
-    if region_codes is not None:
-        queryset = queryset.filter(code__in=region_codes)
-    return list(queryset.values_list("code", "urban_rural_code", "population", "households"))
+    # The seven measures below read the same rows, read once per evaluation.
+    wanted = set(region_codes) if region_codes is not None else None
+    return [
+        (r.code, r.urban_rural_code, r.population, r.households)
+        for r in region_facts()
+        if r.level == Region.Level.COMMUNITY and (wanted is None or r.code in wanted)
+    ]
 
 
 def _measure(

@@ -5,95 +5,201 @@ Each `compute(region_codes)` answers {community code: value} for the given commu
 today; a row at a grid counts for its community. Ratios come as numerator/denominator
 pairs (`leaders_trained_3days_this_year` / `leaders_total`, `others_trained_2y` /
 `others_total`) so that the engine can aggregate them as Σ/Σ. Definitions: ADR 0035 and
-the docstring of `workforce.selectors`.
+the docstring of `workforce.selectors`; all eleven measures are tallied from one set of
+plain reads per evaluation (`_tallies`, shared with `measures.memo`).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
 
-from linli.indicators.measures import Measure
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from linli.indicators.measures import Measure, codes_key, memo, region_codes_at, region_facts
 from linli.regions.models import Region
 from linli.workforce import selectors
-from linli.workforce.selectors import K
+from linli.workforce.models import Certificate, Training, Worker
+from linli.workforce.selectors import (
+    COMMUNITY_LEVELS,
+    EXTERNAL_KINDS,
+    LEADER_KINDS,
+    LEADER_ROTATION_DAYS,
+    OTHERS_TRAINING_YEARS,
+    K,
+)
 
 Values = dict[str, float]
+POLICE_KINDS: tuple[str, ...] = (K.COMMUNITY_POLICE, K.AUXILIARY_POLICE)
+
+
+@dataclass
+class _Community:
+    """One community's tallies, by the definitions of `workforce.selectors` (ADR 0035)."""
+
+    workers: int = 0
+    certified: int = 0
+    others: int = 0
+    others_trained: int = 0
+    # post kind -> the workers holding one there; leader -> rotation days this year
+    holders: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    leaders: dict[int, Decimal] = field(default_factory=dict)
+
+
+def _tallies(region_codes: list[str] | None) -> dict[str, _Community]:
+    """Every workforce figure of every community from four plain reads (active workers, posts
+    held today, valid certificates, recent trainings), tallied here.
+
+    Why not the per-community selectors (`workers_by_community`, `certified_by_community`,
+    …): each is a GROUP BY with correlated EXISTS per worker, six of them per evaluation —
+    60 % of an evaluation's time on SQLite for 2k workers. The rules are the selectors' own
+    (their docstrings, ADR 0035); linli/indicators/tests/test_measure_consistency.py checks
+    that both answer the same."""
+    return memo(("workforce.tallies", codes_key(region_codes)), lambda: _load(region_codes))
+
+
+def _load(region_codes: list[str] | None) -> dict[str, _Community]:
+    today = timezone.localdate()
+    wanted = set(region_codes) if region_codes is not None else None
+    community_levels = frozenset(COMMUNITY_LEVELS)
+    external = frozenset(EXTERNAL_KINDS)
+    leader_kinds = frozenset(LEADER_KINDS)
+    found: dict[str, _Community] = defaultdict(_Community)
+
+    # Posts held today by active workers (the selectors' `held_positions`), in one pass: who
+    # holds any post, a post not held for another body, a leader's post; and, per community,
+    # the holders of each kind.
+    holding: set[int] = set()
+    own_post: set[int] = set()
+    leaders: set[int] = set()
+    leader_posts: list[tuple[str, int]] = []
+    posts = selectors.held_positions(today).order_by()
+    for worker, kind, code, level in posts.values_list(
+        "worker_id", "kind", "region_code", "region__level"
+    ):
+        holding.add(worker)
+        if kind not in external:
+            own_post.add(worker)
+        if kind in leader_kinds:
+            leaders.add(worker)
+        if level in community_levels and (wanted is None or code[:12] in wanted):
+            found[code[:12]].holders[kind].add(worker)
+            if kind in leader_kinds:
+                leader_posts.append((code[:12], worker))
+    # A 城乡社区工作者 unless every post held is for another body (民警, 辅警, 法律顾问).
+    not_community_workers = holding - own_post
+
+    certified = set(
+        Certificate.objects.filter(issued_on__lte=today)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .order_by()
+        .values_list("worker_id", flat=True)
+    )
+    since = today - timedelta(days=365 * OTHERS_TRAINING_YEARS)
+    trained_recently = set(
+        Training.objects.filter(started_on__gt=since, started_on__lte=today)
+        .order_by()
+        .values_list("worker_id", flat=True)
+        .distinct()
+    )
+    workers = (
+        Worker.objects.filter(is_active=True, region__level__in=COMMUNITY_LEVELS)
+        .order_by()
+        .values_list("id", "region_code")
+    )
+    for worker, code in workers:
+        if worker in not_community_workers or (wanted is not None and code[:12] not in wanted):
+            continue
+        tally = found[code[:12]]
+        tally.workers += 1
+        if worker in certified:
+            tally.certified += 1
+        if worker not in leaders:
+            tally.others += 1
+            if worker in trained_recently:
+                tally.others_trained += 1
+
+    if leader_posts:
+        # Summed by the database, as `leader_training_by_community` does (same rounding).
+        rotation = dict(
+            Training.objects.filter(
+                is_rotation=True, started_on__gte=date(today.year, 1, 1), started_on__lte=today
+            )
+            .order_by()
+            .values("worker_id")
+            .annotate(days=Sum("days"))
+            .values_list("worker_id", "days")
+        )
+        for community, worker in leader_posts:
+            found[community].leaders[worker] = Decimal(rotation.get(worker) or 0)
+    return dict(found)
 
 
 def _communities(region_codes: list[str] | None) -> list[str]:
     if region_codes is not None:
         return list(region_codes)
-    return list(Region.objects.filter(level=Region.Level.COMMUNITY).values_list("code", flat=True))
+    return region_codes_at(Region.Level.COMMUNITY)
 
 
-def _fill(region_codes: list[str] | None, values: dict[str, float]) -> Values:
-    result = dict.fromkeys(_communities(region_codes), 0.0)
-    result.update(values)
-    return result
-
-
-def workers_total(region_codes: list[str] | None) -> Values:
-    counts = selectors.workers_by_community(region_codes)
-    return _fill(region_codes, {c: float(n) for c, n in counts.items()})
-
-
-def certified_social_workers(region_codes: list[str] | None) -> Values:
-    counts = selectors.certified_by_community(region_codes)
-    return _fill(region_codes, {c: float(n) for c, n in counts.items()})
-
-
-def _posts(kind: str, *, presence: bool) -> Callable[[list[str] | None], Values]:
+def _measure(pick: Callable[[_Community], float]) -> Callable[[list[str] | None], Values]:
     def compute(region_codes: list[str] | None) -> Values:
-        holders = selectors.post_holders_by_community((kind,), region_codes)
-        values = {c: float(k.get(kind, 0)) for c, k in holders.items()}
-        if presence:
-            values = {c: 1.0 if v > 0 else 0.0 for c, v in values.items()}
-        return _fill(region_codes, values)
+        result = dict.fromkeys(_communities(region_codes), 0.0)
+        result.update((c, float(pick(t))) for c, t in _tallies(region_codes).items())
+        return result
 
+    return compute
+
+
+def _holders(kind: str, *, presence: bool) -> Callable[[list[str] | None], Values]:
+    def pick(tally: _Community) -> float:
+        count = len(tally.holders.get(kind, ()))
+        return (1.0 if count else 0.0) if presence else float(count)
+
+    compute = _measure(pick)
     compute.__name__ = f"{'has' if presence else 'count'}_{kind}"
     return compute
 
 
-def one_shoulder(region_codes: list[str] | None) -> Values:
-    both = selectors.one_shoulder_communities(region_codes)
-    return _fill(region_codes, dict.fromkeys(both, 1.0))
+def _one_shoulder(tally: _Community) -> float:
+    both = set.intersection(*(tally.holders.get(kind, set()) for kind in LEADER_KINDS))
+    return 1.0 if both else 0.0
 
 
-def leaders_total(region_codes: list[str] | None) -> Values:
-    coverage = selectors.leader_training_by_community(region_codes)
-    return _fill(region_codes, {c: float(v.total) for c, v in coverage.items()})
-
-
-def leaders_trained_3days_this_year(region_codes: list[str] | None) -> Values:
-    coverage = selectors.leader_training_by_community(region_codes)
-    return _fill(region_codes, {c: float(v.trained) for c, v in coverage.items()})
-
-
-def others_total(region_codes: list[str] | None) -> Values:
-    coverage = selectors.others_training_by_community(region_codes)
-    return _fill(region_codes, {c: float(v.total) for c, v in coverage.items()})
-
-
-def others_trained_2y(region_codes: list[str] | None) -> Values:
-    coverage = selectors.others_training_by_community(region_codes)
-    return _fill(region_codes, {c: float(v.trained) for c, v in coverage.items()})
+def _leaders_trained(tally: _Community) -> float:
+    return sum(1 for days in tally.leaders.values() if days >= LEADER_ROTATION_DAYS)
 
 
 def police_coverage(region_codes: list[str] | None) -> Values:
-    regions = Region.objects.filter(level=Region.Level.COMMUNITY)
-    if region_codes is not None:
-        regions = regions.filter(code__in=region_codes)
-    urban = dict(regions.values_list("code", "urban_rural_code"))
-    holders = selectors.post_holders_by_community(
-        (K.COMMUNITY_POLICE, K.AUXILIARY_POLICE), region_codes
-    )
-    codes = list(region_codes) if region_codes is not None else list(urban)
-    return {
-        code: 1.0
-        if selectors.police_covered((urban.get(code) or "").startswith("1"), holders.get(code, {}))
-        else 0.0
-        for code in codes
+    wanted = set(region_codes) if region_codes is not None else None
+    urban = {
+        r.code: r.urban_rural_code
+        for r in region_facts()
+        if r.level == Region.Level.COMMUNITY and (wanted is None or r.code in wanted)
     }
+    tallies = _tallies(region_codes)
+    codes = list(region_codes) if region_codes is not None else list(urban)
+    result = {}
+    for code in codes:
+        tally = tallies.get(code)
+        held: dict[str, int] = {}
+        if tally is not None:
+            held = {kind: len(tally.holders.get(kind, ())) for kind in POLICE_KINDS}
+        covered = selectors.police_covered((urban.get(code) or "").startswith("1"), held)
+        result[code] = 1.0 if covered else 0.0
+    return result
+
+
+workers_total = _measure(lambda t: t.workers)
+certified_social_workers = _measure(lambda t: t.certified)
+one_shoulder = _measure(_one_shoulder)
+leaders_total = _measure(lambda t: len(t.leaders))
+leaders_trained_3days_this_year = _measure(_leaders_trained)
+others_total = _measure(lambda t: t.others)
+others_trained_2y = _measure(lambda t: t.others_trained)
 
 
 MEASURES = [
@@ -116,21 +222,21 @@ MEASURES = [
         code="has_child_director",
         name="配备儿童主任",
         unit="是/否",
-        compute=_posts(K.CHILD_DIRECTOR, presence=True),
+        compute=_holders(K.CHILD_DIRECTOR, presence=True),
         description="1：有在任的儿童主任（CHILD_DIRECTOR）",
     ),
     Measure(
         code="has_legal_advisor",
         name="配备法律顾问",
         unit="是/否",
-        compute=_posts(K.LEGAL_ADVISOR, presence=True),
+        compute=_holders(K.LEGAL_ADVISOR, presence=True),
         description="1：有在任的法律顾问（LEGAL_ADVISOR）",
     ),
     Measure(
         code="disaster_officers",
         name="灾害信息员人数",
         unit="人",
-        compute=_posts(K.DISASTER_OFFICER, presence=False),
+        compute=_holders(K.DISASTER_OFFICER, presence=False),
         description="在任灾害信息员人数；≥1 即达到 DISASTER_INFO",
     ),
     Measure(
