@@ -308,6 +308,19 @@ def test_exact_beats_greedy_where_greedy_is_not_optimal():
     assert exact.gain_per_site == [3.0, 3.0]
 
 
+def test_branch_and_bound_where_the_lp_relaxation_is_fractional():
+    # Four candidates, each pair of them covers one demand point (the edges of K4); k = 2.
+    # Two candidates cover 5 of the 6 points; the LP takes x = 1/2 everywhere and claims 6,
+    # so the LP does not prove anything and milp has to branch.
+    pairs = list(combinations(range(4), 2))
+    cov = cover([{i for i, pair in enumerate(pairs) if j in pair} for j in range(4)], len(pairs))
+    result = maximal_covering(cov, np.ones(len(pairs)), 2)
+    assert result.detail["lp_bound"] == pytest.approx(6.0)
+    assert result.detail["milp_status"] == 0
+    assert (result.method, result.optimal, result.covered_weight) == ("exact", True, 5.0)
+    assert result.gain_per_site == [3.0, 2.0]
+
+
 def test_already_covered_demand_is_not_counted():
     cov = cover([{0, 1}, {1, 2, 3}, {3, 4}], 5)
     w = np.array([5, 1, 1, 1, 4])
