@@ -22,6 +22,7 @@ from linli.regions.models import Building, Region
 
 MAX_K = 20
 MAX_NODE_CANDIDATES = 1500
+MAX_MAP_HOMES = 5000  # the map shows at most this many uncovered homes
 
 
 class Weight:
@@ -61,6 +62,8 @@ class SitingOutcome:
     optimal: bool = False
     approximate: bool = False
     sites: list[Site] = field(default_factory=list)
+    # the homes outside the threshold today: (lat, lng, reached by a proposed site)
+    uncovered: list[tuple[float, float, bool]] = field(default_factory=list)
 
     def share(self, within: int, total: int) -> float | None:
         return 100 * within / total if total else None
@@ -235,6 +238,12 @@ def siting_recommend(
                 buildings=int(new.sum()),
             )
         )
+    outcome.uncovered = [
+        (float(lat), float(lng), bool(hit))
+        for lat, lng, hit in zip(
+            d_lat[:MAX_MAP_HOMES], d_lng[:MAX_MAP_HOMES], reached, strict=False
+        )
+    ]
     outcome.covered_after = outcome.covered_before + int(population[reached].sum())
     outcome.elderly_after = outcome.elderly_before + int(elderly[reached].sum())
     return outcome

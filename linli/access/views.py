@@ -239,6 +239,7 @@ def _siting_map(outcome: siting.SitingOutcome) -> dict[str, Any]:
         "tiles": getattr(settings, "LINLI_MAP_TILE_URL", "") or "",
         "radius_m": outcome.threshold_m,
         "sites": [[s.lat, s.lng, s.label, s.population, s.elderly] for s in outcome.sites],
+        "homes": [[round(lat, 6), round(lng, 6), int(hit)] for lat, lng, hit in outcome.uncovered],
     }
 
 

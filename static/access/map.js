@@ -56,8 +56,13 @@
     var data = JSON.parse(holder.textContent);
     var m = baseMap(el, data.tiles);
     // The view first: a circle in metres needs the map's projection before it is drawn.
-    var bounds = L.latLngBounds(data.sites.map(function (s) { return [s[0], s[1]]; }));
-    m.fitBounds(bounds.pad(0.3), { maxZoom: 16 });
+    var points = data.sites.map(function (s) { return [s[0], s[1]]; })
+      .concat(data.homes.map(function (h) { return [h[0], h[1]]; }));
+    m.fitBounds(L.latLngBounds(points).pad(0.1), { maxZoom: 16 });
+    data.homes.forEach(function (h) {
+      L.circleMarker([h[0], h[1]], { radius: 3, weight: 0, fillColor: h[2] ? "#198754" : "#dc3545", fillOpacity: 0.8 })
+        .bindTooltip(h[2] ? "新点位覆盖" : "仍未覆盖").addTo(m);
+    });
     data.sites.forEach(function (s, i) {
       L.circle([s[0], s[1]], { radius: data.radius_m, color: "#198754", weight: 1, fillOpacity: 0.12 }).addTo(m);
       L.circleMarker([s[0], s[1]], { radius: 9, color: "#fff", weight: 2, fillColor: "#d63384", fillOpacity: 1 })
