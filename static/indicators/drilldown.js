@@ -83,7 +83,16 @@
     if (group.getLayers().length) {
       m.fitBounds(group.getBounds(), { padding: [10, 10] });
     } else {
+      // Nothing to draw: say so rather than show an empty grey box.
       m.setView([30.92, 118.33], 10);
+      var note = window.L.control({ position: "topright" });
+      note.onAdd = function () {
+        var div = window.L.DomUtil.create("div", "map-empty-note");
+        div.textContent = "下级区划尚无边界或中心点坐标，无法在地图上显示；请看下方表格。";
+        return div;
+      };
+      note.addTo(m);
+      el.setAttribute("data-empty", "true");
     }
   }
 
