@@ -280,6 +280,7 @@ async def _client(
         try:
             if writer is None:
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            assert reader is not None
             request = make_request()
             start = time.perf_counter()
             writer.write(request)
