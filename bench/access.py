@@ -606,9 +606,10 @@ def report(name: str, data: Path, cutoff: float, repeat: int) -> None:
     pairs = d["b_lon"].size * n_types
     print(f"\nall buildings × all types = {pairs:,} pairs (load average ≤ {load_avg:.1f})\n")
     print(
-        "| side | wall (median; all runs) | CPU | peak RSS (+ growth) | pairs within the cut-off |"
+        "| side | wall (median; all runs) | of which network setup | CPU "
+        "| peak RSS (+ growth) | pairs within the cut-off |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     for label, r in (("ours (scipy Dijkstra)", ours), ("pandana nearest_pois", pandana)):
         walls = ", ".join(f"{w:.2f}" for w in r["walls"])
         print(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -175,7 +176,7 @@ class WalkNetwork:
                     dst=archive["dst"],
                     length_m=archive["length_m"],
                 )
-        except (OSError, KeyError, EOFError) as error:  # not an npz, or a member missing
+        except (OSError, KeyError, EOFError, zipfile.BadZipFile) as error:  # not our npz
             raise ValueError(f"not a stored walking network: {error}") from error
 
     # Derived structures. cached_property writes to the instance __dict__ directly, which a

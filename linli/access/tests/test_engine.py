@@ -202,8 +202,9 @@ def test_network_round_trips_through_bytes():
         assert getattr(back, name).dtype == dtype
     assert (back.node_count, back.edge_count) == (5, 4)
     assert back.bbox() == pytest.approx((0.0, 0.0, 50_000 / M, 0.0))
-    with pytest.raises(ValueError):
-        WalkNetwork.from_bytes(b"not a network")
+    for garbage in (b"not a network", data[: len(data) // 2], b"PK\x03\x04" + b"\0" * 100):
+        with pytest.raises(ValueError):
+            WalkNetwork.from_bytes(garbage)
 
 
 def test_network_rejects_edges_to_missing_nodes_and_negative_lengths():
