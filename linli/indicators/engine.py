@@ -8,7 +8,8 @@ Aggregation rules (DESIGN §7):
   indicator applies to — never the mean of the communities' ratios;
 - coverage: each *unit* (a community, or a town for town-level indicators) is judged by the
   unit condition on its own measure value (e.g. ≥ 12 organisations); above the units the
-  value is units met / units applicable × 100 %;
+  value is units met / units applicable × 100 %. Without a target (tracked) no unit falls
+  short: the units are tracked too;
 - sum: Σnumerator, judged only at the indicator's level (e.g. brand organisations, county).
 """
 
@@ -394,9 +395,10 @@ def _evaluate_one(
                     indicator, code, level, INFO, n, n, None, None, None, target_op, target_value
                 )
             elif rank == judged_rank:
-                # A unit: its own measure value against the unit condition (e.g. ≥ 12).
+                # A unit: its own measure value against the unit condition (e.g. ≥ 12). An
+                # indicator the plan only tracks (no target) has no unit falling short either.
                 n = num[code]
-                status = MET if met[code] else UNMET
+                status = TRACKED if versus is None else (MET if met[code] else UNMET)
                 out[(indicator, code)] = Value(
                     indicator, code, level, status, n, n, None, None, None, unit_op, threshold, True
                 )

@@ -27,6 +27,7 @@ STATUS_CLASSES = {
 }
 UNIT_LABELS = {"community": "个社区/村", "town": "个镇/街道", "county": "个县"}
 LEVEL_LABELS = {"county": "县", "town": "镇/街道", "community": "社区/村"}
+COUNTED_AT = {"county": "按全县统计", "town": "按镇（街道）统计"}
 
 
 def number(value: float | None, decimals: int = 1) -> str:
@@ -46,6 +47,20 @@ def measure_label(code: str) -> str:
 def measure_unit(code: str) -> str:
     measure = measures.get(code)
     return measure.unit if measure else ""
+
+
+def counted_above(indicator: Indicator, node: engine.Node) -> str:
+    """The level its numerator is counted at when that is above `node` ("county" for the
+    county's brand organisations, "town" for a town's social work station), else "".
+
+    Such a fact is not the node's own: a community's or town's 0 would read as "none here"
+    while the town or county has them, so the figure is shown at its own level only."""
+    measure = measures.get(indicator.numerator)
+    if measure is None or measure.level not in engine.LEVEL_RANK:
+        return ""
+    if engine.LEVEL_RANK[measure.level] > engine.LEVEL_RANK.get(node.level, 0):
+        return measure.level
+    return ""
 
 
 YES_NO = "是/否"
@@ -190,18 +205,33 @@ def row_for(
     if dashboard.period is None and value.value is not None:
         series = [p for p in series if p[0] < dashboard.as_of.replace(day=1)]
         series.append((dashboard.as_of.replace(day=1), value.value))
+    text, why = value_text(indicator, value), why_text(indicator, value)
+    above = counted_above(indicator, node)
+    if above and value.status == engine.INFO:
+        text, why, series = "—", _see_above(dashboard, indicator, region, above), []
     return Row(
         indicator=indicator,
         value=value,
         node=node,
-        value_text=value_text(indicator, value),
+        value_text=text,
         target_text=value_target_text(indicator, value),
         gap_text=gap_text(indicator, value),
-        why=why_text(indicator, value),
+        why=why,
         status_class=STATUS_CLASSES[value.status],
         trend=series,
         spark=sparkline_points([v for _, v in series]),
     )
+
+
+def _see_above(dashboard: Dashboard, indicator: Indicator, region: str, level: str) -> str:
+    """'按镇（街道）统计，籍山镇：有' — the figure where it is counted, if the reader sees it."""
+    label = COUNTED_AT.get(level, level)
+    tree = dashboard.tree
+    for code in tree.path(region):
+        if tree.nodes[code].level == level:
+            own = dashboard.evaluation.get(indicator.code, code)
+            return f"{label}，{tree.nodes[code].name}：{value_text(indicator, own)}"
+    return label
 
 
 def status_counts(rows: list[Row]) -> dict[str, int]:
@@ -213,7 +243,7 @@ def status_counts(rows: list[Row]) -> dict[str, int]:
 
 def value_payload(indicator: Indicator, value: engine.Value, node: engine.Node) -> dict[str, Any]:
     """The API's (and the page scripts') view of one value."""
-    return {
+    payload: dict[str, Any] = {
         "indicator": indicator.code,
         "indicator_name": indicator.name,
         "region_code": node.code,
@@ -236,3 +266,8 @@ def value_payload(indicator: Indicator, value: engine.Value, node: engine.Node) 
         "value_text": value_text(indicator, value),
         "why": why_text(indicator, value),
     }
+    above = counted_above(indicator, node)
+    if above and value.status == engine.INFO:
+        # Not the region's own figure (see `counted_above`): no number, where it is counted.
+        payload.update(value=None, numerator=None, value_text="—", why=COUNTED_AT.get(above, above))
+    return payload

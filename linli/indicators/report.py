@@ -93,6 +93,11 @@ def _short_units(
 # --- XLSX ---------------------------------------------------------------------------------------
 
 
+def _number_format(indicator: Indicator) -> str:
+    """Shown with the indicator's decimals; the cell keeps the full value for calculation."""
+    return "#,##0" if indicator.decimals <= 0 else "#,##0." + "0" * indicator.decimals
+
+
 def report_xlsx(principal: Any, dashboard: selectors.Dashboard, region: str, year: int) -> bytes:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference
@@ -205,13 +210,21 @@ def report_xlsx(principal: Any, dashboard: selectors.Dashboard, region: str, yea
             cell.font = Font(bold=True)
         for ind in dashboard.indicators:
             values = [dashboard.evaluation.get(ind.code, c) for c in children]
-            compare.append(
-                [ind.name, *[round(v.value, 4) if v.value is not None else None for v in values]]
-            )
+            # A fact counted above the children (the county's brand organisations) is not
+            # theirs: blank, not 0 (presenters.counted_above).
+            own = [
+                None
+                if v.value is None or presenters.counted_above(ind, dashboard.tree.nodes[c])
+                else round(v.value, 4)
+                for v, c in zip(values, children, strict=True)
+            ]
+            compare.append([ind.name, *own])
             for offset, value in enumerate(values, start=2):
+                cell = compare.cell(compare.max_row, offset)
+                cell.number_format = _number_format(ind)
                 fill = STATUS_FILL.get(value.status)
                 if fill:
-                    compare.cell(compare.max_row, offset).fill = PatternFill("solid", fgColor=fill)
+                    cell.fill = PatternFill("solid", fgColor=fill)
         compare.column_dimensions["A"].width = 44
 
     trend_sheet = book.create_sheet("月度趋势")
@@ -225,6 +238,8 @@ def report_xlsx(principal: Any, dashboard: selectors.Dashboard, region: str, yea
         if not by_month:
             continue
         trend_sheet.append([ind.name, *[by_month.get(p) for p in months]])
+        for cell in trend_sheet[trend_sheet.max_row][1:]:
+            cell.number_format = _number_format(ind)
     trend_sheet.column_dimensions["A"].width = 44
     if months and trend_sheet.max_row > 1:
         line = LineChart()

@@ -146,6 +146,24 @@ def test_a_zero_denominator_is_no_data_and_no_target_is_tracked():
     assert result.get("T", TA).value == pytest.approx(0.25)
 
 
+def test_units_of_a_coverage_the_plan_only_tracks_are_tracked_not_short():
+    # given 一肩挑-like presence without a target: A1 has it, A2 has not
+    spec = engine.Spec("ONE", "一肩挑", "coverage", "both")
+    result = engine.evaluate([spec], _tree(), {"both": {A1: 1}})
+    # then no community is 未达标 (nothing to reach), yet each shows its own value …
+    assert result.get("ONE", A2).status == engine.TRACKED
+    assert (result.get("ONE", A1).value, result.get("ONE", A2).value) == (1, 0)
+    assert result.short_units("ONE", COUNTY) == []
+    # … and the county still counts the communities that have it: 1 of 4
+    assert result.get("ONE", COUNTY).status == engine.TRACKED
+    assert result.get("ONE", COUNTY).value == pytest.approx(25)
+    # with a target the same community falls short
+    judged = engine.Spec("ONE", "一肩挑", "coverage", "both", target=engine.TargetSpec(">=", 100))
+    assert engine.evaluate([judged], _tree(), {"both": {A1: 1}}).get("ONE", A2).status == (
+        engine.UNMET
+    )
+
+
 def test_attainment_and_gap_for_at_most_targets():
     value = engine.Value(
         "X", A1, "community", engine.UNMET, value=8, target_operator="<=", target_value=4

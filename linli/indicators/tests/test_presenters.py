@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from linli.indicators import engine, measures, presenters
+from linli.core.scoping import Scope
+from linli.indicators import engine, measures, presenters, selectors
 from linli.indicators.models import Indicator
+from linli.indicators.tests.conftest import A2, COUNTY, TOWN_A
+from linli.regions import indicators as region_measures
 
 
 def test_a_presence_reads_as_yes_or_no_and_a_count_as_a_number():
@@ -45,3 +48,32 @@ def test_a_sparkline_spans_its_box_and_needs_two_points():
     assert presenters.sparkline_points([5.0]) == ""
     points = presenters.sparkline_points([1.0, None, 3.0])
     assert points == "0.0,22.0 100.0,2.0"
+
+
+def test_a_fact_counted_above_a_region_is_not_shown_as_its_own_zero(small_county, plan):
+    # given the county's brand organisations (counted for the county) and town A's social
+    # work station (counted for the town)
+    with measures.override(
+        *region_measures.MEASURES,
+        measures.Measure("brand_orgs_all", "全县品牌组织", "个", lambda _: {COUNTY: 7}, "county"),
+        measures.Measure(
+            "town_social_work_station", "镇有社工站", "是/否", lambda _: {TOWN_A: 1}, "town"
+        ),
+    ):
+        dashboard = selectors.evaluation_live(Scope(is_global=True))
+        brand, station = dashboard.by_code["ORG_BRAND"], dashboard.by_code["SW_STATION"]
+        # when a community's and a town's rows are read
+        at_community = presenters.row_for(dashboard, brand, A2)
+        at_town = presenters.row_for(dashboard, brand, TOWN_A)
+        station_at_community = presenters.row_for(dashboard, station, A2)
+        payload = presenters.value_payload(
+            brand, dashboard.evaluation.get("ORG_BRAND", A2), dashboard.tree.nodes[A2]
+        )
+        # then neither reads 0: the figure is where it is counted
+        assert (at_community.value_text, at_community.why) == ("—", "按全县统计，南陵县：7 个")
+        assert at_town.value_text == "—"
+        assert presenters.row_for(dashboard, brand, COUNTY).value_text == "7 个"
+        assert station_at_community.why == "按镇（街道）统计，籍山镇：有"
+        assert (payload["value"], payload["value_text"]) == (None, "—")
+        # and the values themselves are the engine's (仅统计 below the county)
+        assert at_community.value.status == engine.INFO
