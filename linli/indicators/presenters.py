@@ -269,5 +269,12 @@ def value_payload(indicator: Indicator, value: engine.Value, node: engine.Node) 
     above = counted_above(indicator, node)
     if above and value.status == engine.INFO:
         # Not the region's own figure (see `counted_above`): no number, where it is counted.
-        payload.update(value=None, numerator=None, value_text="—", why=COUNTED_AT.get(above, above))
+        payload.update(
+            value=None,
+            numerator=None,
+            gap=None,
+            attainment=None,
+            value_text="—",
+            why=COUNTED_AT.get(above, above),
+        )
     return payload

@@ -221,7 +221,8 @@ def report_xlsx(principal: Any, dashboard: selectors.Dashboard, region: str, yea
             compare.append([ind.name, *own])
             for offset, value in enumerate(values, start=2):
                 cell = compare.cell(compare.max_row, offset)
-                cell.number_format = _number_format(ind)
+                # A unit's own value is a count or 1/0 (有/无), not the indicator's percentage.
+                cell.number_format = "#,##0" if value.is_unit else _number_format(ind)
                 fill = STATUS_FILL.get(value.status)
                 if fill:
                     cell.fill = PatternFill("solid", fgColor=fill)

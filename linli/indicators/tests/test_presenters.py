@@ -74,6 +74,6 @@ def test_a_fact_counted_above_a_region_is_not_shown_as_its_own_zero(small_county
         assert at_town.value_text == "—"
         assert presenters.row_for(dashboard, brand, COUNTY).value_text == "7 个"
         assert station_at_community.why == "按镇（街道）统计，籍山镇：有"
-        assert (payload["value"], payload["value_text"]) == (None, "—")
+        assert (payload["value"], payload["value_text"], payload["gap"]) == (None, "—", None)
         # and the values themselves are the engine's (仅统计 below the county)
         assert at_community.value.status == engine.INFO

@@ -11,8 +11,10 @@ from django.urls import reverse
 
 from linli.accounts.models import Role
 from linli.accounts.tests.factories import user_with_role
+from linli.indicators import measures
 from linli.indicators.models import IndicatorValue, Target
 from linli.indicators.tests.conftest import A1, A2, A3, B1, B2, B3, COUNTY, TOWN_A, TOWN_B
+from linli.regions import indicators as region_measures
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +129,26 @@ def test_the_annual_report_as_xlsx(client, evaluate, leader):
     short = json.dumps(list(book["未达标单位"].iter_rows(values_only=True)), ensure_ascii=False)
     assert "籍山镇 · 龙山村" in short  # A3 has no volunteer station
     assert book["评估总表"]._charts  # the attainment chart is included
+
+
+def test_the_report_compares_towns_without_inventing_their_share_of_a_county_fact(
+    client, small_county, plan, leader
+):
+    # given the county's brand organisations (a county fact) and volunteer stations
+    with measures.override(
+        *region_measures.MEASURES,
+        measures.Measure("brand_orgs_all", "品牌组织", "个", lambda _: {COUNTY: 7}, "county"),
+        measures.constant("has_volunteer_station", VALUES["has_volunteer_station"], unit="是/否"),
+    ):
+        client.force_login(leader)
+        response = client.get(reverse("indicators:report", args=[COUNTY, "xlsx"]))
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = {row[0].value: row[1:] for row in book["下级对比"].iter_rows(min_row=2)}
+    # then the towns' brand cells are empty, not 0, and coverages keep one decimal
+    assert [c.value for c in rows["品牌社区社会组织和品牌服务项目"]] == [None, None]
+    volunteer = rows["社区志愿服务站点覆盖率"]
+    assert volunteer[0].value == pytest.approx(200 / 3)  # town A: 2 of 3
+    assert volunteer[0].number_format == "#,##0.0"
 
 
 def test_the_annual_report_as_pdf_embeds_a_chinese_font(client, evaluate, leader):
