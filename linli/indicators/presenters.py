@@ -95,6 +95,8 @@ def value_text(indicator: Indicator, value: engine.Value) -> str:
 
 
 def value_target_text(indicator: Indicator, value: engine.Value) -> str:
+    if value.status == engine.NA:
+        return "—"  # not "跟踪监测": the indicator has a target, just not here
     if indicator.kind == "coverage" and value.is_unit:
         if _yes_no(indicator):
             return "有"

@@ -77,3 +77,9 @@ def test_a_fact_counted_above_a_region_is_not_shown_as_its_own_zero(small_county
         assert (payload["value"], payload["value_text"], payload["gap"]) == (None, "—", None)
         # and the values themselves are the engine's (仅统计 below the county)
         assert at_community.value.status == engine.INFO
+
+
+def test_a_value_that_does_not_apply_has_no_target_rather_than_a_tracked_one():
+    rural = Indicator(code="R", name="村", kind="coverage", numerator="n", unit="%")
+    here = engine.Value("R", "c", "community", engine.NA)
+    assert presenters.value_target_text(rural, here) == "—"
