@@ -3,10 +3,10 @@
 Each `compute(region_codes)` answers {community code: value} for the given communities
 (None: every community), zeros included, over OPERATING facilities (building, planned,
 suspended and closed ones do not count): the presence measures share one read per evaluation
-(`measures.memo`), the area is the facilities selector's `area_by_community`. A facility at a grid counts for
-its community; one at a town counts for no community but does for the town-level measures
-(`town_*`, keys are town codes), since 镇级社会工作站 and 未成年人保护工作站 are town
-facilities (ADR 0033).
+(`measures.memo`), the area is the facilities selector's `area_by_community`. A facility at a
+grid counts for its community; one at a town counts for no community but does for the
+town-level measures (`town_*`, keys are town codes), since 镇级社会工作站 and 未成年人保护工作站
+are town facilities (ADR 0033).
 """
 
 from __future__ import annotations
