@@ -280,34 +280,6 @@ def coverage_table(
     ]
 
 
-def coverage_by_community(measure_code: str, region_codes: list[str] | None) -> dict[str, float]:
-    """{community code: people within the circle} for the evaluation engine (zeros included).
-
-    The engine divides by the community's official resident count (常住人口); the registry
-    gives the share of its residents whose homes are inside, so that share is applied to
-    the official count (the registered count where none is recorded) — a ratio of like to
-    like, never above 100 % because the two counts differ.
-    """
-    circle = LifeCircle.objects.filter(measure_code=measure_code).first()
-    if circle is None:
-        return {}
-    rows = Coverage.objects.filter(circle=circle)
-    if region_codes is not None:
-        rows = rows.filter(region_code__in=region_codes)
-    official = dict(
-        Region.objects.filter(level=Region.Level.COMMUNITY, population__gt=0).values_list(
-            "code", "population"
-        )
-    )
-    result: dict[str, float] = {}
-    for code, population, within in rows.values_list(
-        "region_code", "population", "population_within"
-    ):
-        total = official.get(code)
-        result[code] = float(within) if not total or not population else total * within / population
-    return result
-
-
 def coverage_totals(scope: Scope, *, region: Region) -> list[dict]:
     """Per circle and per facility type, the region's population share within the threshold."""
     rows = Coverage.objects.visible_to(scope).filter(region_code__startswith=region.prefix)

@@ -30,6 +30,9 @@ class Measure:
     communities (None: every community), with one query where possible. The engine sums
     values upward (town, county) and builds ratios and coverage from them.
 
+    `compute` may return None for "no data yet" (e.g. nothing computed so far): the
+    indicator then reads 数据未接入 instead of a made-up 0.
+
     Keys may also be a town's code (a fact located at the town itself, e.g. a town's social
     work station) or a grid's code (counted for the grid's community); other keys are
     ignored.
@@ -38,7 +41,7 @@ class Measure:
     code: str
     name: str
     unit: str
-    compute: Callable[[list[str] | None], dict[str, float]]
+    compute: Callable[[list[str] | None], dict[str, float] | None]
     level: str = "community"
     description: str = ""
 
@@ -223,6 +226,8 @@ def _compute_into(
             continue
         try:
             raw = measure.compute(None)
+            if raw is None:  # the providing module has no data yet: 数据未接入, not zeros
+                continue
             values[code] = {str(k): float(v or 0) for k, v in raw.items()}
         except Exception as exc:
             logger.exception("measure %s failed", code)

@@ -61,3 +61,12 @@ def test_life_circle_5_indicator_is_computed_live(street_with_shops, county_admi
         assert (value.numerator, value.denominator) == (6.0, 10.0)
         assert value.value == pytest.approx(60.0)
     assert dashboard.evaluation.get("LIFE_CIRCLE_15", "340223100001").value == pytest.approx(0.0)
+
+
+def test_before_any_computation_the_circles_read_no_data(two_towns, county_admin):
+    from linli.access.tests.factories import default_circles
+    from linli.indicators.engine import MISSING
+
+    default_circles()
+    dashboard = evaluation_live(county_admin)
+    assert dashboard.evaluation.get("LIFE_CIRCLE_15", "340223000000").status == MISSING
