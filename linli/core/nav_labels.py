@@ -9,6 +9,7 @@ are listed here with `gettext_noop` to keep them in the catalogue (also after a
 from django.utils.translation import gettext_noop
 
 NAV_LABELS = (
+    gettext_noop("管理"),
     gettext_noop("区划与网格"),
     gettext_noop("用户与角色"),
     gettext_noop("API 令牌"),
