@@ -76,11 +76,15 @@ class Household(RegionScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["region", "number"], name="household_unique_number"),
         ]
-        # Lists read households by region and number, searching the address, off this index.
+        # Lists read households by region and number off the first index; a search by number
+        # prefix is a range of the second; "address contains" uses a trigram index that lives
+        # outside Django's model state (people.address_index, ADR 0025).
         indexes = [
             models.Index(
-                fields=["region_code", "number", "address"], name="household_region_number_addr"
-            )
+                fields=["region_code", "number", "id", "address"],
+                name="household_region_number_addr",
+            ),
+            models.Index(fields=["number", "region_code", "id"], name="household_number_scope"),
         ]
 
     def __str__(self) -> str:
@@ -156,22 +160,26 @@ class Resident(RegionScopedModel):
         ]
         # Each search reads one of these without touching the table (covering: the scope's
         # region_code and the status ride along), so a county-wide search stays fast (ADR 0023).
+        # Each ends with the id, which SQLite keeps in every index anyway (the rowid) and
+        # PostgreSQL needs there to answer from the index alone (ADR 0025).
         indexes = [
-            models.Index(fields=["region_code", "birth_date"], name="resident_region_birth"),
-            models.Index(fields=["region_code", "name"], name="resident_region_name"),
+            models.Index(fields=["region_code", "birth_date", "id"], name="resident_region_birth"),
+            models.Index(fields=["region_code", "name", "id"], name="resident_region_name"),
             models.Index(
-                fields=["status", "region_code", "name"], name="resident_status_region_name"
-            ),
-            models.Index(fields=["name", "region_code", "status"], name="resident_name_cover"),
-            models.Index(
-                fields=["name_pinyin", "region_code", "status"], name="resident_pinyin_cover"
+                fields=["status", "region_code", "name", "id"], name="resident_status_region_name"
             ),
             models.Index(
-                fields=["name_initials", "name_pinyin", "region_code", "status"],
+                fields=["name", "region_code", "status", "id"], name="resident_name_cover"
+            ),
+            models.Index(
+                fields=["name_pinyin", "region_code", "status", "id"], name="resident_pinyin_cover"
+            ),
+            models.Index(
+                fields=["name_initials", "name_pinyin", "region_code", "status", "id"],
                 name="resident_initials_cover",
             ),
             models.Index(
-                fields=["birth_date", "region_code", "status"], name="resident_birth_cover"
+                fields=["birth_date", "region_code", "status", "id"], name="resident_birth_cover"
             ),
             # "Name contains" as prefix ranges: from the 2nd and 3rd character, and all names
             # of 4+ characters (ADR 0023); the database keeps these for every writer.
@@ -180,6 +188,7 @@ class Resident(RegionScopedModel):
                 F("name"),
                 F("region_code"),
                 F("status"),
+                F("id"),
                 name="resident_name_from2",
             ),
             models.Index(
@@ -187,10 +196,16 @@ class Resident(RegionScopedModel):
                 F("name"),
                 F("region_code"),
                 F("status"),
+                F("id"),
                 name="resident_name_from3",
             ),
             models.Index(
-                Length("name"), F("name"), F("region_code"), F("status"), name="resident_name_long"
+                Length("name"),
+                F("name"),
+                F("region_code"),
+                F("status"),
+                F("id"),
+                name="resident_name_long",
             ),
         ]
 

@@ -21,13 +21,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast, overload
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db import connections
+from django.db.models import Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Length, StrIndex
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
 from linli.core.pii import PHONE_RE, blind_index, normalize_phone
+from linli.people import address_index
 from linli.people.models import Household, NameFrom, Resident, ResidentMove, ResidentTag, Tag
 from linli.regions.models import Region
 from linli.regions.selectors import code_prefix
@@ -85,22 +87,69 @@ def _tags_prefetch() -> Prefetch:
     return Prefetch("tags", queryset=ResidentTag.objects.order_by("tag"))
 
 
-# How many ids a search reads before it counts separately. A query whose order an index
-# gives stops early, so a small cap and a COUNT over the covering index cost least; a query
-# that must sort every match anyway (tags: row lookups) reads them all once instead of twice.
+class Unindexed(Func):
+    """A column that SQLite's planner may not drive a query by: `+column`, SQLite's documented
+    way to keep a term out of index selection (other databases get the plain column).
+
+    Without ANALYZE statistics (a fresh or bulk-loaded database) SQLite takes an equality on
+    any indexed column for a very selective one, so `status = 'active'` — nearly every row —
+    drove name, age and tag searches through the status index: 0.4–0.9 s county-wide instead
+    of a few milliseconds (ADR 0023). PostgreSQL keeps statistics and plans by them."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, template="+%(expressions)s", **extra)
+
+
+# How many ids a search reads before it counts separately: a query whose order an index
+# gives stops early, so a small cap and a COUNT over the covering index cost least.
 SEARCH_CAP = 1_000
-SEARCH_CAP_SORTED = 20_000
 
 
-class SearchResults[M]:
+class Pages[M]:
+    """Sized and sliceable like a list, so Django's Paginator and ninja's @paginate take a
+    search answer as they take a QuerySet; subclasses give `count()` and `_page(start, stop)`."""
+
+    def count(self) -> int:
+        raise NotImplementedError
+
+    def _page(self, start: int, stop: int) -> list[M]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, key: int) -> M: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> list[M]: ...
+
+    def __getitem__(self, key: int | slice) -> M | list[M]:
+        if isinstance(key, int):
+            rows = self[key : key + 1]
+            if not rows:
+                raise IndexError(key)
+            return rows[0]
+        start = key.start or 0
+        stop = key.stop if key.stop is not None else self.count()
+        return self._page(start, stop) if stop > start else []
+
+    def __iter__(self) -> Iterator[M]:
+        """Every row, a page at a time (exports; pages and the API slice)."""
+        for start in range(0, self.count(), 500):
+            yield from self[start : start + 500]
+
+
+class SearchResults[M](Pages[M]):
     """An ordered search answer that counts and pages off index-only id queries (ADR 0023).
 
-    It is sized and sliceable like a list, so Django's Paginator and ninja's @paginate take
-    it as they take a QuerySet. The first `cap` ids come from one query per branch that a
-    covering index answers in order (several branches — e.g. pinyin OR initials — are merged
-    in order and de-duplicated); the count is their number, or once past the cap a COUNT
-    (one branch) or the distinct ids of all branches; a page then loads only its own rows,
-    with their relations, in one or two queries.
+    The first `cap` ids come from one query per branch that a covering index answers in
+    order (several branches — e.g. pinyin OR initials — are merged in order and
+    de-duplicated); the count is their number, or once past the cap a COUNT per branch
+    (`disjoint`: no row is in two branches) or the distinct ids of all branches; a page then
+    loads only its own rows, with their relations, in one or two queries.
     """
 
     def __init__(
@@ -110,8 +159,10 @@ class SearchResults[M]:
         order: tuple[str, ...],
         load: Callable[[list[int]], list[M]],
         cap: int = SEARCH_CAP,
+        disjoint: bool = False,
     ) -> None:
         self.branches = branches
+        self.disjoint = disjoint
         self.order = order  # sort fields, the last one the primary key "id"
         self.load = load
         self.cap = cap
@@ -150,8 +201,8 @@ class SearchResults[M]:
             ids = self.ids
             if not self._truncated:
                 self._count = len(ids)
-            elif len(self.branches) == 1:
-                self._count = self.branches[0].count()
+            elif len(self.branches) == 1 or self.disjoint:
+                self._count = sum(branch.count() for branch in self.branches)
             else:  # a row may be in several branches: count distinct ids (index-only reads)
                 seen: set[int] = set()
                 for branch in self.branches:
@@ -159,23 +210,7 @@ class SearchResults[M]:
                 self._count = len(seen)
         return self._count
 
-    def __len__(self) -> int:
-        return self.count()
-
-    @overload
-    def __getitem__(self, key: int) -> M: ...
-
-    @overload
-    def __getitem__(self, key: slice) -> list[M]: ...
-
-    def __getitem__(self, key: int | slice) -> M | list[M]:
-        if isinstance(key, int):
-            rows = self[key : key + 1]
-            if not rows:
-                raise IndexError(key)
-            return rows[0]
-        start = key.start or 0
-        stop = key.stop if key.stop is not None else self.count()
+    def _page(self, start: int, stop: int) -> list[M]:
         ids = self.ids
         if not self._truncated or stop <= len(ids):
             page_ids = ids[start:stop]
@@ -183,10 +218,56 @@ class SearchResults[M]:
             page_ids = self._merged(stop)[0][start:stop]
         return self.load(page_ids) if page_ids else []
 
-    def __iter__(self) -> Iterator[M]:
-        """Every row, a page at a time (exports; pages and the API slice)."""
-        for start in range(0, self.count(), 500):
-            yield from self[start : start + 500]
+
+class RegionGroupedResults[M](Pages[M]):
+    """Residents found by their tags alone, in (region, name) order, counted and paged off the
+    tag index (ADR 0023).
+
+    Tag rows carry their resident's region code, so the index (tag, region_code, resident)
+    says without reading a resident how many matches each region holds: their sum is the
+    count, and their running total tells which regions a page spans. A page then sorts only
+    the matches of those regions (a few dozen rows) by name, where sorting every match read
+    each tagged resident's row — 12–16 k row lookups for one common tag county-wide.
+    """
+
+    def __init__(
+        self,
+        groups: QuerySet[Any],
+        *,
+        members: Callable[[list[str]], QuerySet[Any]],
+        load: Callable[[list[int]], list[M]],
+    ) -> None:
+        self.groups_query = groups  # (region_code, matches), by region_code
+        self.members = members  # region codes → ids of their matches, in the page order
+        self.load = load
+        self._groups: list[tuple[str, int]] | None = None
+
+    @property
+    def groups(self) -> list[tuple[str, int]]:
+        if self._groups is None:
+            self._groups = list(self.groups_query)
+        return self._groups
+
+    def count(self) -> int:
+        return sum(n for _code, n in self.groups)
+
+    def _page(self, start: int, stop: int) -> list[M]:
+        regions: list[str] = []
+        skip = 0
+        seen = 0  # matches in the regions before the current one
+        for code, n in self.groups:
+            if seen + n > start:
+                if not regions:
+                    skip = start - seen
+                regions.append(code)
+            seen += n
+            if seen >= stop:
+                break
+        if not regions:
+            return []
+        ids = list(self.members(regions).values_list("pk", flat=True))
+        page_ids = ids[skip : skip + stop - start]
+        return self.load(page_ids) if page_ids else []
 
 
 def _loaded_in_order(queryset: QuerySet[Any], ids: list[int]) -> list[Any]:
@@ -195,13 +276,21 @@ def _loaded_in_order(queryset: QuerySet[Any], ids: list[int]) -> list[Any]:
 
 
 def _name_contains_branches(base: QuerySet[Any], q: str) -> list[QuerySet[Any]]:
-    """`name` contains `q`, as index ranges (ADR 0023): q starts the name, or starts at its 2nd
-    or 3rd character — every position of a name of up to 3 characters — or the name has 4+
-    characters (few) and contains it. Each branch is one index of Resident.Meta.indexes."""
+    """`name` contains `q`, as index ranges (ADR 0023): q starts a name of up to 3 characters,
+    or starts at its 2nd or 3rd character (and not before), or the name has 4+ characters
+    (few) and contains it. Each branch is one index of Resident.Meta.indexes, and no name is
+    in two branches, so that a count is a COUNT per branch."""
+    # Unindexed: the length index is for the long names, never the way into the short ones.
+    short = base.alias(short_length=Unindexed(Length("name"))).filter(short_length__lte=3)
+    at_1 = _prefix_range("name", q)
+    at_2 = _prefix_range("name_from2", q)
     return [
-        base.filter(_prefix_range("name", q)),
-        base.alias(name_from2=NameFrom(2)).filter(_prefix_range("name_from2", q)),
-        base.alias(name_from3=NameFrom(3)).filter(_prefix_range("name_from3", q)),
+        short.filter(at_1),
+        short.alias(name_from2=NameFrom(2)).filter(at_2).exclude(at_1),
+        short.alias(name_from2=NameFrom(2), name_from3=NameFrom(3))
+        .filter(_prefix_range("name_from3", q))
+        .exclude(at_1)
+        .exclude(at_2),
         # Bounded on both sides: SQLite's planner then prefers this (small) range.
         base.alias(name_length=Length("name")).filter(
             name_length__gte=4, name_length__lte=NAME_MAX_LENGTH, name__contains=q
@@ -219,9 +308,9 @@ def resident_search(
     region_code: str | None = None,
     status: str | None = None,
     household: int | None = None,
-) -> SearchResults[Resident]:
-    """Visible residents matching every given criterion, as `SearchResults`: count and pages
-    with region, household and tags loaded (3–4 queries whatever the page size).
+) -> Pages[Resident]:
+    """Visible residents matching every given criterion, as sized, sliceable `Pages`: count and
+    pages with region, household and tags loaded (3–4 queries whatever the page size).
 
     `q`: a name fragment, a pinyin or initials prefix, or an exact ID number / phone.
     `tags`: residents carrying all of them. `age_min`/`age_max`: whole years, inclusive.
@@ -229,24 +318,31 @@ def resident_search(
     Order: by name for a name, pinyin for pinyin, age (oldest first) when ages are given,
     else by region and name — each the order of the index that answers the query.
     """
+    tags = list(dict.fromkeys(tags or ()))
+    q = (q or "").strip()
+    # Lists show the household's number and address: its encrypted phone is not decrypted.
+    loader = (
+        Resident.objects.visible_to(principal)
+        .select_related("region", "household")
+        .defer("household__phone")
+        .prefetch_related(_tags_prefetch())
+    )
+    ages = age_min is not None or age_max is not None
+    if tags and not (ages or region_code or q or household is not None):
+        # Alone (or with a status), tags drive: the tag index counts and pages.
+        return _residents_by_tags(principal, tags, status, loader)
     base = Resident.objects.visible_to(principal)
     order: tuple[str, ...] = ("region_code", "name", "id")
-    # Tag rows carry the region code too: scoping them first means a town reads its own
-    # tagged residents, not the county's.
+    # Any other criterion drives the query; the tagged ids (off the tag index, scoped) are
+    # read once and each row is looked up among them — never the way into the residents.
     tag_rows = ResidentTag.objects.visible_to(principal)
     if region_code:
         tag_rows = tag_rows.filter(_prefix_range("region_code", code_prefix(region_code)))
-    # Alone, tags drive the query (tagged ids, then their rows); with an age range, a region
-    # or a search entry, that narrower index drives and each row probes its tags.
-    tags_drive = not (age_min is not None or age_max is not None or region_code or q)
-    for tag in dict.fromkeys(tags or ()):
-        if tags_drive:
-            base = base.filter(pk__in=tag_rows.filter(tag=tag).values("resident_id"))
-        else:
-            base = base.filter(
-                Exists(ResidentTag.objects.filter(resident_id=OuterRef("pk"), tag=tag))
-            )
-    if age_min is not None or age_max is not None:
+    for tag in tags:
+        base = base.alias(row_id=Unindexed("pk")).filter(
+            row_id__in=tag_rows.filter(tag=tag).values("resident_id")
+        )
+    if ages:
         earliest, latest = birth_date_bounds(age_min, age_max, timezone.localdate())
         if latest is not None:
             base = base.filter(birth_date__lte=latest)
@@ -255,12 +351,15 @@ def resident_search(
         order = ("birth_date", "id")
     if region_code:
         base = base.filter(_prefix_range("region_code", code_prefix(region_code)))
-    if status:
-        base = base.filter(status=status)
     if household is not None:
         base = base.filter(household_id=household)
+    if status and (tags or ages or region_code or q or household is not None):
+        # The status rides along in the covering index of whatever drives; it never drives
+        # itself (in-register residents are nearly all of them).
+        base = base.alias(status_value=Unindexed("status")).filter(status_value=status)
+    elif status:  # the status alone: (status, region_code, name) answers in order
+        base = base.filter(status=status)
     branches: list[QuerySet[Any]] = [base]
-    q = (q or "").strip()
     if q:
         kind = query_kind(q)
         if kind == "id_number":
@@ -274,22 +373,60 @@ def resident_search(
             by_pinyin = _prefix_range("name_pinyin", key)
             branches = [base.filter(by_pinyin)]
             # One letter is both a pinyin and an initials prefix; names have few syllables.
+            # The initials index holds the pinyin too: excluding the first branch is free.
             if 2 <= len(key) <= MAX_INITIALS:
-                branches.append(base.filter(_prefix_range("name_initials", key)))
+                branches.append(base.filter(_prefix_range("name_initials", key)).exclude(by_pinyin))
             order = ("name_pinyin", "id")
         else:
             branches = _name_contains_branches(base, q)
             order = ("name", "region_code", "id")
-    loader = (
-        Resident.objects.visible_to(principal)
-        .select_related("region", "household")
-        .prefetch_related(_tags_prefetch())
-    )
     return SearchResults(
-        branches,
-        order=order,
-        load=lambda ids: _loaded_in_order(loader, ids),
-        cap=SEARCH_CAP_SORTED if tags and tags_drive else SEARCH_CAP,
+        branches, order=order, load=lambda ids: _loaded_in_order(loader, ids), disjoint=True
+    )
+
+
+def _residents_by_tags(
+    principal: Any, tags: list[str], status: str | None, loader: QuerySet[Resident]
+) -> RegionGroupedResults[Resident]:
+    """Residents carrying every tag in `tags`, by region and name, off the tag index."""
+    # Tag rows carry the region code too: scoping them means a town reads its own tagged
+    # residents, not the county's. The first tag drives; the others are probed per row on
+    # the (resident, tag) unique index.
+    matches = ResidentTag.objects.visible_to(principal).filter(tag=tags[0])
+    for tag in tags[1:]:
+        matches = matches.filter(
+            Exists(ResidentTag.objects.filter(resident_id=OuterRef("resident_id"), tag=tag))
+        )
+    counted = matches
+    if status:
+        # The status is the resident's, not the tag row's. In-register residents are nearly
+        # all of them, so "active" is counted as "none of the others": the few moved-out and
+        # deceased ids come off the status index instead of every tagged resident's row.
+        others = [s for s in Resident.Status.values if s != status]
+        if status == Resident.Status.ACTIVE:
+            departed = Resident.objects.filter(status__in=others).values("pk")
+            counted = matches.exclude(resident_id__in=departed)
+        else:
+            counted = matches.filter(
+                resident_id__in=Resident.objects.filter(status=status).values("pk")
+            )
+    groups = (
+        counted.order_by("region_code")
+        .values("region_code")
+        .annotate(n=Count("resident_id"))  # a column of the index: no row is read
+        .values_list("region_code", "n")
+    )
+
+    def members(regions: list[str]) -> QuerySet[Resident]:
+        rows = Resident.objects.filter(
+            pk__in=matches.filter(region_code__in=regions).values("resident_id")
+        )
+        if status:
+            rows = rows.alias(status_value=Unindexed("status")).filter(status_value=status)
+        return rows.order_by("region_code", "name", "id")
+
+    return RegionGroupedResults(
+        groups, members=members, load=lambda ids: _loaded_in_order(loader, ids)
     )
 
 
@@ -327,26 +464,30 @@ def household_list(
     """Visible households by address, as `SearchResults` ordered by region and number:
     `q` matches the address (contains) or the number (prefix); each loaded row has region,
     building and head, and `member_count` (active members, one query per page)."""
-    base = Household.objects.visible_to(principal)
-    q = (q or "").strip()
-    if q:
-        # INSTR/STRPOS compares bytes: a scan of the covering index runs faster than LIKE's
-        # character-by-character, case-folding match.
-        base = base.alias(address_at=StrIndex("address", Value(q))).filter(
-            Q(address_at__gt=0) | Q(number__startswith=q)
-        )
+    base: QuerySet[Household] = Household.objects.visible_to(principal)
     if region_code:
         base = base.filter(_prefix_range("region_code", code_prefix(region_code)))
     if building is not None:
         base = base.filter(building_id=building)
-    loader = Household.objects.visible_to(principal).select_related("region", "building", "head")
+    q = (q or "").strip()
+    if q:
+        base = _address_or_number(base, q)
+    # Lists show the head's name only: their encrypted ID number and phone are not decrypted.
+    loader = (
+        Household.objects.visible_to(principal)
+        .select_related("region", "building", "head")
+        .defer("head__id_number", "head__phone")
+    )
 
     def load(ids: list[int]) -> list[Household]:
         rows = _loaded_in_order(loader, ids)
+        # The status is counted, not filtered: as a filter, SQLite without statistics read
+        # every in-register resident off the status index (0.3 s) instead of the page's
+        # households' members off the household index.
         counts = dict(
-            Resident.objects.filter(household_id__in=ids, status=Resident.Status.ACTIVE)
+            Resident.objects.filter(household_id__in=ids)
             .values("household_id")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id", filter=Q(status=Resident.Status.ACTIVE)))
             .values_list("household_id", "n")
         )
         for row in rows:
@@ -354,6 +495,26 @@ def household_list(
         return rows
 
     return SearchResults([base], order=("region_code", "number", "id"), load=load)
+
+
+def _address_or_number(base: QuerySet[Household], q: str) -> QuerySet[Household]:
+    """Households whose address contains `q` or whose number starts with it. From three
+    characters on, the trigram index on addresses and the number index find them (ADR 0025);
+    shorter fragments match nearly everything anyway and scan the covering index."""
+    # INSTR/STRPOS compares bytes: faster than LIKE's case-folding match where rows are
+    # scanned, and the exact test everywhere.
+    exact = base.alias(address_at=StrIndex("address", Value(q))).filter(
+        Q(address_at__gt=0) | Q(number__startswith=q)
+    )
+    if len(q) < address_index.MIN_LENGTH:
+        return exact
+    vendor = connections[base.db].vendor
+    if vendor == "sqlite":
+        return exact.filter(pk__in=address_index.sqlite_candidates(q))
+    if vendor == "postgresql":
+        # LIKE '%q%' takes the pg_trgm GIN index, the range the number index: a BitmapOr.
+        return base.filter(Q(address__contains=q) | _prefix_range("number", q))
+    return exact
 
 
 def household_get_visible(principal: Any, household_id: int) -> Household:
