@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from linli.demo.accounts import build_demo_accounts
 from linli.demo.registry import DEFAULT_SEED, SCALES, build_demo_registry
@@ -88,6 +89,11 @@ class Command(BaseCommand):
             began = time.perf_counter()
             call_with_known(builder, seed=seed, scale=scale)
             self.stdout.write(f"{label}：已生成（{time.perf_counter() - began:.1f} 秒）")
+        if connection.vendor == "postgresql":
+            # Fresh bulk-loaded tables have no statistics (autovacuum may be off): without them
+            # the planner assumes one row per table and picks poor plans for the first hours.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示县已生成（{scale}），用时 {time.perf_counter() - started:.1f} 秒。"
