@@ -249,6 +249,13 @@ def test_life_circle_5(evaluate):
     assert _v(d, "LIFE_CIRCLE_5", TOWN_B).value == pytest.approx(1000 / 2000 * 100)
 
 
+def test_fitness_circle_15(evaluate):
+    d = evaluate({"pop_within_fitness_15min": {A1: 900, A2: 1100, B3: 2000}})
+    # urban communities only (B3 is urban: 2000 of its 2000): (900 + 1100 + 2000) / 10000
+    assert _v(d, "FITNESS_CIRCLE_15", COUNTY).value == pytest.approx(40)
+    assert _v(d, "FITNESS_CIRCLE_15", COUNTY).status == engine.TRACKED
+
+
 CASES = {
     "cases_dispatched": {A1: 10, B1: 20},
     "cases_responded": {A1: 9, B1: 19},
