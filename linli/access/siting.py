@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.access import engine, selectors
 from linli.access.services import settings_for
@@ -28,7 +29,7 @@ MAX_MAP_HOMES = 5000  # the map shows at most this many uncovered homes
 class Weight:
     POPULATION = "population"
     ELDERLY = "elderly"
-    CHOICES = ((POPULATION, "全部居民"), (ELDERLY, "60岁以上老年人"))
+    CHOICES = ((POPULATION, gettext_lazy("全部居民")), (ELDERLY, gettext_lazy("60岁以上老年人")))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import ApplicationError, ValidationFailed
@@ -88,7 +89,7 @@ def region_overview(request: AuthedRequest, code: str) -> HttpResponse:
         groups=list(groups.items()),
         counts=presenters.status_counts(rows),
         children=children,
-        child_label="社区/村" if context["node"].level == "town" else "镇/街道",
+        child_label=_("社区/村") if context["node"].level == "town" else _("镇/街道"),
         is_scorecard=context["node"].level == "community",
     )
     return render(request, "indicators/region.html", context)
