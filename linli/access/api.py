@@ -75,9 +75,11 @@ class CoverageFilter(Schema):
 
 
 def _coverage_out(row: Coverage) -> CoverageOut:
-    if row.circle_id:
+    # Exactly one of circle and facility type is set (a check constraint of the table).
+    if row.circle is not None:
         subject, subject_name = row.circle.code, row.circle.name
     else:
+        assert row.facility_type is not None
         subject, subject_name = f"type:{row.facility_type.code}", row.facility_type.name
     return CoverageOut(
         region_code=row.region_code,

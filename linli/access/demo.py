@@ -119,11 +119,11 @@ def demo_network(county: Region, *, seed: int) -> engine.WalkNetwork:
     for code, lng, lat in Building.objects.filter(
         region_code__startswith=county.prefix, lng__isnull=False, lat__isnull=False
     ).values_list("region_code", "lng", "lat"):
-        points[code[:12]].append((lng, lat))
+        points[code[:12]].append((float(lng or 0), float(lat or 0)))
     for code, lng, lat in Facility.objects.filter(
         region_code__startswith=county.prefix, lng__isnull=False, lat__isnull=False
     ).values_list("region_code", "lng", "lat"):
-        points[code[:12]].append((lng, lat))
+        points[code[:12]].append((float(lng or 0), float(lat or 0)))
     regions = {
         r.code: r
         for r in Region.objects.filter(code__startswith=county.prefix).exclude(
@@ -136,7 +136,7 @@ def demo_network(county: Region, *, seed: int) -> engine.WalkNetwork:
     county_hub = builder.node(county.center_lng or 118.3, lat0)
     town_hubs: dict[str, int] = {}
     for code, region in sorted(regions.items()):
-        if region.level == Region.Level.TOWN and region.center_lng is not None:
+        if region.level == Region.Level.TOWN and region.center_lng and region.center_lat:
             town_hubs[code[:9]] = builder.node(region.center_lng, region.center_lat)
     owner.extend([-1] * len(builder.lon))
     for number, (code, spots) in enumerate(sorted(points.items())):

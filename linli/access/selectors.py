@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -116,10 +117,10 @@ def residential_buildings(
         .values("building_id")
         .annotate(n=Count("id"))
     )
-    for row in homes:
-        i = position.get(row["building_id"])
+    for home in homes:
+        i = position.get(home["building_id"])
         if i is not None:
-            households[i] = row["n"]
+            households[i] = home["n"]
     return BuildingArrays(
         ids=ids,
         lng=np.array([r[1] for r in rows], dtype=np.float64),
@@ -242,10 +243,10 @@ def coverage_table(
         if circle is not None
         else rows.filter(facility_type=facility_type)
     )
-    child_level = {
-        Region.Level.COUNTY: Region.Level.TOWN,
-        Region.Level.TOWN: Region.Level.COMMUNITY,
-    }.get(parent.level, Region.Level.COMMUNITY)
+    child_level: str = {
+        str(Region.Level.COUNTY): str(Region.Level.TOWN),
+        str(Region.Level.TOWN): str(Region.Level.COMMUNITY),
+    }.get(parent.level, str(Region.Level.COMMUNITY))
     children = {
         r.prefix: r
         for r in Region.objects.filter(code__startswith=parent.prefix, level=child_level).order_by(
@@ -273,11 +274,24 @@ def coverage_table(
         for k in range(6):
             total[k] += row[k + 1]
         approx[key] = approx[key] or row[7]
-    return [
-        CoverageLine(children[key], *sums[key], approximate=approx[key])  # type: ignore[arg-type]
-        for key in children
-        if key in sums
-    ]
+    lines = []
+    for key, region in children.items():
+        if key not in sums:
+            continue
+        pop, within, households_out, elderly, elderly_out, elderly_out_slow = sums[key]
+        lines.append(
+            CoverageLine(
+                region=region,
+                population=pop,
+                population_within=within,
+                households_outside=households_out,
+                elderly=elderly,
+                elderly_outside=elderly_out,
+                elderly_outside_slow=elderly_out_slow,
+                approximate=approx[key],
+            )
+        )
+    return lines
 
 
 def coverage_totals(scope: Scope, *, region: Region) -> list[dict]:
@@ -340,13 +354,13 @@ def building_layer(
         }
     points = []
     for pk, lng, lat in buildings:
-        distance, facility = lookup.get(pk, (np.inf, 0))
+        walk, facility = lookup.get(pk, (math.inf, 0))
         points.append(
             BuildingPoint(
                 id=pk,
                 lng=lng,
                 lat=lat,
-                distance_m=None if not np.isfinite(distance) else round(distance, 1),
+                distance_m=None if not math.isfinite(walk) else round(walk, 1),
                 facility_id=facility or None,
             )
         )
@@ -362,8 +376,8 @@ def facilities_of_type(
     if also_ids:
         where |= Q(pk__in=also_ids)
     return (
-        operating_facilities()
-        .visible_to(scope)
+        Facility.objects.visible_to(scope)
+        .filter(status__in=Facility.COUNTED_STATUSES)
         .filter(where, type=facility_type, lng__isnull=False)
         .only("id", "name", "lng", "lat", "address")
     )

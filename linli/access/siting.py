@@ -96,9 +96,8 @@ def _candidates(
         .order_by("pk")
         .values_list("name", "address", "lng", "lat")
     ):
-        found.append(
-            ("public_building", _("公共建筑：%(name)s") % {"name": address or name}, lng, lat)
-        )
+        label = _("公共建筑：%(name)s") % {"name": address or name}
+        found.append(("public_building", label, float(lng or 0), float(lat or 0)))
     for name, status, lng, lat in (
         Facility.objects.filter(
             region_code__startswith=region.prefix, lng__isnull=False, lat__isnull=False
@@ -112,8 +111,8 @@ def _candidates(
             (
                 "vacant_facility",
                 _("闲置设施：%(name)s（%(status)s）") % {"name": name, "status": label},
-                lng,
-                lat,
+                float(lng or 0),
+                float(lat or 0),
             )
         )
     nodes = 0

@@ -348,13 +348,13 @@ def circle_edit(request: AuthedRequest, circle_id: int) -> HttpResponse:
     if request.method == "POST":
         rows = int(request.POST.get("rows", len(requirements)) or 0)
         requirements = _requirements_from(request.POST, min(rows, 30))
-        values = {k: request.POST.get(k, "") for k in ("name", "minutes", "distance_m")}
+        values = {k: str(request.POST.get(k, "")) for k in ("name", "minutes", "distance_m")}
         try:
             services.circle_update(
                 scope=scope,
                 county=county,
                 circle=circle,
-                name=values["name"],
+                name=str(values["name"]),
                 minutes=values["minutes"],
                 distance_m=values["distance_m"],
                 requirements=requirements,
