@@ -9,12 +9,33 @@ a made-up 0 %.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 
 from linli.access.circles import DEFAULT_CIRCLES
-from linli.access.models import Coverage, LifeCircle
-from linli.indicators.measures import Measure
+from linli.access.models import Coverage
+from linli.indicators.measures import Measure, memo, region_facts
 from linli.regions.models import Region
+
+# A circle's rows: (community code, registered population, registered population within).
+_Rows = list[tuple[str, int, int]]
+
+
+def _circle_rows() -> dict[str, _Rows]:
+    """{circle's measure code: its stored coverage rows}, every circle in one read shared by the
+    circles' measures of an evaluation (a circle without rows is absent)."""
+
+    def load() -> dict[str, _Rows]:
+        rows: dict[str, _Rows] = defaultdict(list)
+        for measure_code, code, population, within in (
+            Coverage.objects.filter(circle__isnull=False)
+            .order_by()
+            .values_list("circle__measure_code", "region_code", "population", "population_within")
+        ):
+            rows[measure_code].append((code, population, within))
+        return dict(rows)
+
+    return memo(("access.circle_rows",), load)
 
 
 def coverage_by_community(
@@ -28,23 +49,19 @@ def coverage_by_community(
     the official count (the registered count where none is recorded) — a ratio of like to
     like, never above 100 % because the two counts differ.
     """
-    circle = LifeCircle.objects.filter(measure_code=measure_code).first()
-    if circle is None:
+    rows = _circle_rows().get(measure_code)
+    if rows is None:
         return None
-    rows = Coverage.objects.filter(circle=circle)
-    if not rows.exists():
-        return None
-    if region_codes is not None:
-        rows = rows.filter(region_code__in=region_codes)
-    official = dict(
-        Region.objects.filter(level=Region.Level.COMMUNITY, population__gt=0).values_list(
-            "code", "population"
-        )
-    )
+    official = {
+        r.code: r.population
+        for r in region_facts()
+        if r.level == Region.Level.COMMUNITY and r.population
+    }
+    wanted = set(region_codes) if region_codes is not None else None
     result: dict[str, float] = {}
-    for code, population, within in rows.values_list(
-        "region_code", "population", "population_within"
-    ):
+    for code, population, within in rows:
+        if wanted is not None and code not in wanted:
+            continue
         total = official.get(code)
         result[code] = float(within) if not total or not population else total * within / population
     return result

@@ -2,9 +2,10 @@
 
 Each `compute(region_codes)` answers {community code: value} for the given communities
 (None: every community), zeros included, over OPERATING facilities (building, planned,
-suspended and closed ones do not count): the presence measures share one read per evaluation
-(`measures.memo`), the area is the facilities selector's `area_by_community`. A facility at a
-grid counts for its community; one at a town counts for no community but does for the
+suspended and closed ones do not count): the presence measures and the service area share one
+read per evaluation (`measures.memo`; the area by the rule of the facilities selector's
+`area_by_community`, which the statistics page uses). A facility at a grid counts for its
+community; one at a town counts for no community but does for the
 town-level measures (`town_*`, keys are town codes), since 镇级社会工作站 and 未成年人保护工作站
 are town facilities (ADR 0033).
 """
@@ -14,8 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
-from linli.facilities.selectors import SERVICE_AREA_TYPES, area_by_community, operating_facilities
+from linli.facilities.selectors import SERVICE_AREA_TYPES, operating_facilities
 from linli.indicators.measures import Measure, codes_key, memo, region_codes_at
 from linli.regions.models import Region
 
@@ -32,33 +34,39 @@ def _codes(level: str, region_codes: list[str] | None) -> list[str]:
 @dataclass(frozen=True)
 class _Presence:
     """The type codes of operating facilities per community (at it or its grids) and per town
-    (code[:9]; at the town itself or anywhere below it)."""
+    (code[:9]; at the town itself or anywhere below it), and each community's service area."""
 
     community: dict[str, set[str]]
     town: dict[str, set[str]]
+    area: dict[str, Decimal]  # Σ building area of SERVICE_AREA_TYPES (`area_by_community`)
 
 
 def _presence_of(region_codes: list[str] | None) -> _Presence:
-    """One plain read of the operating facilities serves the eleven presence measures of an
-    evaluation (a grouped query per measure, or even one per evaluation, cost more: the rows
-    are few, 2k for the full county, and the grouping is a set per region here)."""
+    """One plain read of the operating facilities serves the eleven presence measures and the
+    service area of an evaluation (a grouped query per measure, or even one per evaluation,
+    cost more: the rows are few, 2k for the full county, and the grouping is a set per region
+    here). The area is summed exactly (Decimal), as the database sums it for the selector."""
 
     def load() -> _Presence:
         wanted = set(region_codes) if region_codes is not None else None
         towns = {code[:9] for code in region_codes} if region_codes is not None else None
         community: dict[str, set[str]] = defaultdict(set)
         town: dict[str, set[str]] = defaultdict(set)
+        area: dict[str, Decimal] = {}
+        area_types = frozenset(SERVICE_AREA_TYPES)
         rows = (
             operating_facilities()
             .order_by()
-            .values_list("region_code", "type__code", "region__level")
+            .values_list("region_code", "type__code", "region__level", "building_area_m2")
         )
-        for code, type_code, level in rows:
+        for code, type_code, level, area_m2 in rows:
             if level in _COMMUNITY_LEVELS and (wanted is None or code[:12] in wanted):
                 community[code[:12]].add(type_code)
+                if area_m2 is not None and type_code in area_types:
+                    area[code[:12]] = area.get(code[:12], 0) + area_m2
             if level != Region.Level.COUNTY and (towns is None or code[:9] in towns):
                 town[code[:9]].add(type_code)
-        return _Presence(dict(community), dict(town))
+        return _Presence(dict(community), dict(town), area)
 
     return memo(("facilities.presence", codes_key(region_codes)), load)
 
@@ -93,7 +101,7 @@ def _town_has(*type_codes: str) -> Compute:
 
 def facility_area_service(region_codes: list[str] | None) -> dict[str, float]:
     result = dict.fromkeys(_codes(Region.Level.COMMUNITY, region_codes), 0.0)
-    result.update((code, float(area)) for code, area in area_by_community(region_codes).items())
+    result.update((code, float(area)) for code, area in _presence_of(region_codes).area.items())
     return result
 
 
