@@ -19,8 +19,11 @@ class Kind(models.TextChoices):
     HOUSEHOLDS = "households", "户"
     RESIDENTS = "residents", "居民"
     ORGANISATIONS = "organisations", "组织"
+    MEMBERSHIPS = "memberships", "组织成员"
     FACILITIES = "facilities", "服务设施"
     WORKERS = "workers", "社区工作者"
+    CERTIFICATES = "certificates", "职业资格证书"
+    TRAININGS = "trainings", "培训记录"
 
 
 class ImportJob(RegionScopedModel):

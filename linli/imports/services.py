@@ -230,6 +230,8 @@ def import_run(
                 )
                 with indexes:
                     _write(spec, ctx, stage, report, progress)
+                    spec.finish_write(ctx, report)
+                    ctx.flush_audit()
                 audit_summary(ctx, spec, report, filename or "")
         except IntegrityError as exc:
             raise Conflict(
@@ -268,6 +270,7 @@ def _writer_header(spec: TableSpec, ctx: Context, estimate: int) -> dict[str, An
         "ip_address": ctx.ip_address,
         "reason": ctx.reason,
         "scope_prefixes": list(ctx.scope.prefixes),
+        "scope_global": ctx.scope.is_global,
         "scope_write_prefixes": (
             None if ctx.scope.write_prefixes is None else list(ctx.scope.write_prefixes)
         ),
@@ -368,6 +371,11 @@ def _validate(
     check(chunk)
     if report.total == 0:
         raise ValidationFailed("import_empty", _("文件中没有数据行"))
+    late = spec.finish_check(ctx)
+    if late:  # references between rows: known once every row has been read
+        for number, messages in late.items():
+            report.errors.setdefault(number, []).extend(messages)
+        report.errors = dict(sorted(report.errors.items()))
     if progress:
         progress("validating", report.total, report.total)
     return report, new_rows

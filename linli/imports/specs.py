@@ -19,9 +19,9 @@ import hmac
 import operator
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, NamedTuple, cast
 
 from django.apps import apps
@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext as _
 
+from linli.core.errors import Conflict
 from linli.core.models import AuditEntry
 from linli.core.pii import (
     ID_CHECK_CHARS,
@@ -45,7 +46,7 @@ from linli.facilities.models import Facility, FacilityType
 from linli.imports import cells
 from linli.imports.bulk import TableWriter, select_in
 from linli.imports.pinyin import name_keys_fast
-from linli.orgs.models import Organisation, credit_code_error
+from linli.orgs.models import Membership, Organisation, credit_code_error
 from linli.people.models import (
     Household,
     ResidenceType,
@@ -288,6 +289,13 @@ class TableSpec:
     def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
         raise NotImplementedError
 
+    def finish_check(self, ctx: Context) -> Mapping[int, list[str]]:
+        """Rules that need the whole file (after the first pass): errors by row number."""
+        return {}
+
+    def finish_write(self, ctx: Context, report: ImportReport) -> None:
+        """Writes that need every row written first (inside the import's transaction)."""
+
     def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
         raise NotImplementedError
 
@@ -387,6 +395,103 @@ class BuildingLookup:
                 parsed.errors.append(
                     _("楼栋地址“%(address)s”在本社区/村中对应多个楼栋") % {"address": address[:40]}
                 )
+
+
+class OrgRow(NamedTuple):
+    id: int
+    region_id: int
+    region_code: str
+    kind: str
+    name: str
+    credit_code: str
+    parent_id: int | None
+
+
+def region_chain(regions: Mapping[str, RegionRef], code: str) -> list[RegionRef]:
+    """The region of `code` and the regions above it (codes are hierarchical), nearest first."""
+    chain: list[RegionRef] = []
+    for candidate in (code, code[:12], code[:9].ljust(12, "0"), code[:6].ljust(12, "0")):
+        ref = regions.get(candidate)
+        if ref is not None and ref not in chain:
+            chain.append(ref)
+    return chain
+
+
+def looks_like_credit_code(text: str) -> bool:
+    return len(text) == 18 and text.isascii() and text.isalnum()
+
+
+class OrgLookup:
+    """The organisations an import may refer to — those the importer sees — found by
+    统一社会信用代码 (county-wide) or by exact name in given regions. Loaded once per import:
+    a county registers a few thousand."""
+
+    def __init__(self, rows: Iterable[OrgRow] = ()) -> None:
+        self.by_id: dict[int, OrgRow] = {}
+        self.by_code: dict[str, list[OrgRow]] = defaultdict(list)
+        self.by_name: dict[tuple[int, str], list[OrgRow]] = defaultdict(list)
+        self.by_key: dict[tuple[int, str, str], OrgRow] = {}
+        for row in rows:
+            self.add(row)
+
+    @classmethod
+    def load(cls, scope: Scope) -> OrgLookup:
+        rows = Organisation.objects.visible_to(scope).values_list(
+            "id", "region_id", "region_code", "kind", "name", "credit_code", "parent_id"
+        )
+        return cls(OrgRow(*values) for values in rows)
+
+    def add(self, row: OrgRow) -> None:
+        self.by_id[row.id] = row
+        if row.credit_code:
+            self.by_code[row.credit_code].append(row)
+        self.by_name[(row.region_id, row.name)].append(row)
+        self.by_key[(row.region_id, row.kind, row.name)] = row
+
+    @classmethod
+    def of(cls, ctx: Context) -> OrgLookup:
+        lookup = ctx.lookups.get("orgs")
+        if lookup is None:
+            lookup = ctx.lookups["orgs"] = cls.load(ctx.scope)
+        return cast(OrgLookup, lookup)
+
+    def find(
+        self, text: str, regions: Sequence[RegionRef], kind: str | None = None
+    ) -> list[OrgRow]:
+        """Every organisation `text` may mean: by credit code, else by name in `regions`
+        (the nearest region that has one wins), optionally of one kind."""
+        code = text.upper()
+        if looks_like_credit_code(code) and code in self.by_code:
+            found = self.by_code[code]
+        else:
+            found = []
+            for region in regions:
+                found = self.by_name.get((region.id, text), [])
+                if kind:
+                    found = [row for row in found if row.kind == kind]
+                if found:
+                    break
+        return [row for row in found if not kind or row.kind == kind]
+
+
+def org_reference_error(what: str, text: str, found: Sequence[Any], where: str) -> str | None:
+    """The Chinese error for an organisation reference that finds none or several."""
+    if not found:
+        return _(
+            "%(what)s“%(text)s”未找到（须为%(where)s已登记的组织的全称或统一社会信用代码，"
+            "且在您的管理范围内）"
+        ) % {"what": what, "text": text[:40], "where": where}
+    if len(found) > 1:
+        return _("%(what)s“%(text)s”对应多个组织，请改填其统一社会信用代码") % {
+            "what": what,
+            "text": text[:40],
+        }
+    return None
+
+
+def org_reference_text(credit_code: str | None, name: str | None) -> str:
+    """How an export names an organisation it refers to: its credit code, else its name."""
+    return credit_code or name or ""
 
 
 def _community_index(
@@ -1223,6 +1328,15 @@ class OrganisationSpec(TableSpec):
         ),
         _column("成立日期", "founded_on", False, "如 2020-05-01。", "2020-05-01"),
         _column("存续", "is_active", False, "是 或 否，默认是。", "是"),
+        _column(
+            "上级组织",
+            "parent",
+            False,
+            "上级组织的统一社会信用代码，或其全称（本行区划或上级区划中已登记的组织，"
+            "也可以是本文件中的另一行）；可留空，留空不改变已登记的上级组织。"
+            "党组织的上级应为党组织。",
+            "",
+        ),
     )
 
     def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
@@ -1233,6 +1347,9 @@ class OrganisationSpec(TableSpec):
         values["name"] = cells.text(
             row.get("name", ""), "名称", errors, max_length=150, required=True
         )
+        parent = cells.text(row.get("parent", ""), "上级组织", errors, max_length=150)
+        if parent:
+            parsed.extra["parent"] = parent
         kind = row.get("kind", "")
         if not kind:
             errors.append(_("请填写类型"))
@@ -1293,8 +1410,123 @@ class OrganisationSpec(TableSpec):
         )
         return {(r["region_id"], r["kind"], r["name"]): r for r in rows}
 
+    # -- 上级组织: a reference to a stored organisation or to another row of the file --
+
+    def track(self, ctx: Context, parsed: Parsed) -> None:
+        if parsed.key is None or parsed.region is None:
+            return
+        ctx.lookups.setdefault("file_orgs", []).append(
+            (
+                parsed.number,
+                parsed.key,
+                parsed.region.code,
+                parsed.values.get("credit_code", ""),
+                parsed.extra.get("parent", ""),
+            )
+        )
+
+    def finish_check(self, ctx: Context) -> Mapping[int, list[str]]:
+        """Resolve every 上级组织 against the stored organisations and the file's rows
+        together (a parent may stand anywhere in the file), then refuse cycles."""
+        file_orgs = ctx.lookups.get("file_orgs") or []
+        if not any(parent for *_rest, parent in file_orgs):
+            return {}
+        stored = OrgLookup.of(ctx)
+        # The organisations as they will be once written: the file's rows over the stored ones.
+        nodes: dict[tuple[int, str, str], OrgRow] = {}
+        for number, key, code, credit_code, _parent in file_orgs:
+            region_id, kind, name = key
+            old = stored.by_key.get(key)
+            nodes[key] = OrgRow(
+                old.id if old else -number,
+                region_id,
+                code,
+                kind,
+                name,
+                credit_code or (old.credit_code if old else ""),
+                old.parent_id if old else None,
+            )
+        combined = OrgLookup([r for k, r in stored.by_key.items() if k not in nodes])
+        for row in nodes.values():
+            combined.add(row)
+        errors: dict[int, list[str]] = defaultdict(list)
+        parents: dict[int, int] = {}  # node id → parent id, for the rows that set one
+        kinds = dict(Organisation.Kind.choices)
+        for number, key, code, _credit, text in file_orgs:
+            if not text:
+                continue
+            node = nodes[key]
+            found = combined.find(text, region_chain(ctx.regions, code))
+            message = org_reference_error(_("上级组织"), text, found, _("本行区划或上级区划中"))
+            if message:
+                errors[number].append(message)
+            elif found[0].id == node.id:
+                errors[number].append(_("上级组织不能是本组织"))
+            elif node.kind == Organisation.Kind.PARTY and found[0].kind != node.kind:
+                errors[number].append(
+                    _("党组织的上级组织应为党组织（“%(name)s”是%(kind)s）")
+                    % {"name": found[0].name[:40], "kind": kinds.get(found[0].kind, "")}
+                )
+            else:
+                parents[node.id] = found[0].id
+        for number, key, *_rest in file_orgs:
+            own = nodes[key].id
+            if own not in parents:
+                continue
+            seen = {own}
+            above: int | None = parents[own]
+            while above is not None and above not in seen:
+                seen.add(above)
+                upper = combined.by_id.get(above)
+                above = parents.get(above, upper.parent_id if upper else None)
+            if above == own:
+                errors[number].append(_("上级组织不能是本组织的下级组织（上下级形成循环）"))
+        return errors
+
     def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
-        self._upsert(ctx, chunk, report)
+        states = self._upsert(ctx, chunk, report)
+        links = ctx.lookups.setdefault("parent_links", [])
+        for parsed in chunk:
+            if "parent" in parsed.extra:
+                region_code = parsed.values["region_code"]
+                links.append((parsed.number, parsed.key, region_code, parsed.extra["parent"]))
+                ctx.lookups.setdefault("states", {})[parsed.number] = states[parsed.number]
+
+    def finish_write(self, ctx: Context, report: ImportReport) -> None:
+        """Set the parents once every row of the file is stored (a parent may come later)."""
+        links = ctx.lookups.get("parent_links")
+        if not links:
+            return
+        lookup = OrgLookup.load(ctx.scope)
+        regions = ctx.regions or region_refs()
+        updates: list[tuple[int, dict[str, Any]]] = []
+        for number, key, region_code, text in links:
+            row = lookup.by_key.get(key)
+            found = lookup.find(text, region_chain(regions, region_code))
+            if row is None or len(found) != 1:  # pragma: no cover - a concurrent change
+                raise Conflict(
+                    "import_conflict",
+                    _("导入期间数据被他人修改（第%(row)d行：上级组织），未导入任何数据，请重新导入")
+                    % {"row": number},
+                )
+            parent = found[0]
+            if row.parent_id == parent.id:
+                continue
+            updates.append((row.id, {"parent_id": parent.id}))
+            state = ctx.lookups["states"][number]
+            if state == "unchanged":  # its only change is the parent: it counts as updated
+                report.unchanged -= 1
+                report.updated += 1
+            if state != "created":
+                old = lookup.by_id.get(row.parent_id) if row.parent_id else None
+                ctx.audit_update(
+                    Organisation,
+                    row.id,
+                    row.name,
+                    row.region_code,
+                    {"parent": (old.name if old else None, parent.name)},
+                )
+        ctx.writer(Organisation).update(updates)
 
     def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
         kinds = dict(Organisation.Kind.choices)
@@ -1314,6 +1546,8 @@ class OrganisationSpec(TableSpec):
                 "contact_phone",
                 "founded_on",
                 "is_active",
+                "parent__credit_code",
+                "parent__name",
             )
         )
         for r in rows.iterator(chunk_size=2000):
@@ -1324,6 +1558,7 @@ class OrganisationSpec(TableSpec):
                 "party_level": levels.get(r["party_level"], ""),
                 "is_regular_service": r["is_regular_service"],
                 "contact_phone": mask_phone(r["contact_phone"]) if r["contact_phone"] else "",
+                "parent": org_reference_text(r["parent__credit_code"], r["parent__name"]),
             }
 
 
@@ -1370,6 +1605,14 @@ class FacilitySpec(BuildingLookup, TableSpec):
         _column("工作日延时开放", "extended_evening", False, "是 或 否。", "否"),
         _column("周末开放", "weekend_open", False, "是 或 否。", "是"),
         _column("运营方", "operator_name", False, "运营方名称，最多150字。", ""),
+        _column(
+            "运营主体",
+            "operator",
+            False,
+            "运营主体组织的统一社会信用代码，或其全称（须已在本行区划或上级区划登记：请先导入"
+            "组织）；可留空，留空不改变已登记的运营主体。新设施未填运营方时取该组织名称。",
+            "",
+        ),
         _column(
             "状态",
             "status",
@@ -1437,6 +1680,9 @@ class FacilitySpec(BuildingLookup, TableSpec):
         building = cells.text(row.get("building", ""), "楼栋地址", errors, max_length=200)
         if building:
             parsed.extra["building"] = building
+        operator = cells.text(row.get("operator", ""), "运营主体", errors, max_length=150)
+        if operator:
+            parsed.extra["operator"] = operator
         if parsed.region is not None and values["name"] and "type_id" in values:
             parsed.key = (parsed.region.id, values["type_id"], values["name"])
         return parsed
@@ -1444,6 +1690,18 @@ class FacilitySpec(BuildingLookup, TableSpec):
     def check_chunk(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
         self._resolve_buildings(ctx, chunk)
         super().check_chunk(ctx, chunk)
+        for parsed in chunk:
+            text = parsed.extra.get("operator")
+            if not text or parsed.region is None:
+                continue
+            found = OrgLookup.of(ctx).find(text, region_chain(ctx.regions, parsed.region.code))
+            message = org_reference_error(_("运营主体"), text, found, _("本行区划或上级区划中"))
+            if message:
+                parsed.errors.append(message)
+                continue
+            parsed.values["operator_id"] = found[0].id
+            if not parsed.extra.get("exists") and "operator_name" not in parsed.values:
+                parsed.values["operator_name"] = found[0].name  # as the facility page does
 
     def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
         rows: Any = Facility.objects.filter(
@@ -1464,6 +1722,7 @@ class FacilitySpec(BuildingLookup, TableSpec):
             "extended_evening",
             "weekend_open",
             "operator_name",
+            "operator_id",
             "status",
         )
         return {(r["region_id"], r["type_id"], r["name"]): r for r in rows}
@@ -1489,6 +1748,8 @@ class FacilitySpec(BuildingLookup, TableSpec):
                 "extended_evening",
                 "weekend_open",
                 "operator_name",
+                "operator__credit_code",
+                "operator__name",
                 "status",
             )
         )
@@ -1496,6 +1757,7 @@ class FacilitySpec(BuildingLookup, TableSpec):
             yield {
                 **r,
                 "region": r["region_code"],
+                "operator": org_reference_text(r["operator__credit_code"], r["operator__name"]),
                 "type": r["type__name"],
                 "building": r["building__address"] or "",
                 "building_area_m2": r["building_area_m2"],
@@ -1632,29 +1894,12 @@ class WorkerSpec(TableSpec):
             "employed_since",
             "is_active",
         )
-        by_phone: dict[Hashable, dict[str, Any]] = {}
-        by_birth: dict[Hashable, list[dict[str, Any]]] = defaultdict(list)
-        for r in rows:
-            if r["phone_hash"]:
-                by_phone[(r["region_id"], r["name"], "phone", r["phone_hash"])] = r
-            if r["birth_date"]:
-                by_birth[(r["region_id"], r["name"], r["birth_date"])].append(r)
-        found: dict[Hashable, dict[str, Any]] = {}
-        for parsed in chunk:
-            if parsed.key is None:
-                continue
-            key = cast(tuple[Any, ...], parsed.key)
-            if key in by_phone:
-                found[key] = by_phone[key]
-                continue
-            birth = parsed.values.get("birth_date")
-            candidates = by_birth.get((key[0], key[1], birth), []) if birth else []
-            if key[2] == "phone":
-                # A phone not on file yet: the same person only if the stored one had no phone.
-                candidates = [c for c in candidates if not c["phone_hash"]]
-            if len(candidates) == 1:
-                found[key] = candidates[0]
-        return found
+        wanted = [
+            (cast(tuple[Any, ...], p.key), p.values.get("birth_date"))
+            for p in chunk
+            if p.key is not None
+        ]
+        return dict(match_workers(rows, wanted)[0])
 
     def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
         position = _workforce_model("Position")
@@ -1731,6 +1976,530 @@ class WorkerSpec(TableSpec):
             }
 
 
+def match_workers(
+    rows: Iterable[dict[str, Any]], wanted: Iterable[tuple[tuple[Any, ...], Any]]
+) -> tuple[dict[tuple[Any, ...], dict[str, Any]], set[tuple[Any, ...]]]:
+    """Stored workers for identities (region_id, 姓名, "phone", phone hash) or (region_id, 姓名,
+    "birth", birth date), each with the row's birth date if given: (found, ambiguous).
+
+    A phone finds the worker with that phone; otherwise the birth date finds the one worker of
+    that name born then — with a phone not on file yet, only one stored without a phone."""
+    by_phone: dict[tuple[Any, ...], dict[str, Any]] = {}
+    by_birth: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r["phone_hash"]:
+            by_phone[(r["region_id"], r["name"], "phone", r["phone_hash"])] = r
+        if r["birth_date"]:
+            by_birth[(r["region_id"], r["name"], r["birth_date"])].append(r)
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    ambiguous: set[tuple[Any, ...]] = set()
+    for key, birth in wanted:
+        if key in by_phone:
+            found[key] = by_phone[key]
+            continue
+        candidates = by_birth.get((key[0], key[1], birth), []) if birth else []
+        if key[2] == "phone":
+            candidates = [c for c in candidates if not c["phone_hash"]]
+        if len(candidates) == 1:
+            found[key] = candidates[0]
+        elif candidates:
+            ambiguous.add(key)
+    return found, ambiguous
+
+
+class WorkerRecords(TableSpec):
+    """Rows that belong to a registered worker (certificates, trainings), who is named as in
+    the 社区工作者 table: 所在区划代码, 姓名, and 手机号 or 出生日期."""
+
+    region_levels = ("county", "town", "community", "grid")
+    unique_key = False  # no database constraint: always look the stored rows up
+    identity_columns = (
+        _region_column("工作者", "县、镇/街道、社区/村或网格"),
+        _column("姓名", "name", True, "工作者姓名（须已登记为社区工作者）。", "王五"),
+        _column(
+            "手机号",
+            "phone",
+            False,
+            "工作者登记的手机号；手机号和出生日期至少填一项（与姓名、区划一起找到这名工作者）。",
+            "13912345678",
+        ),
+        _column("出生日期", "birth_date", False, "工作者的出生日期，如 1985-06-01。", ""),
+    )
+
+    def _parse_worker(self, row: Mapping[str, str], parsed: Parsed, ctx: Context) -> None:
+        errors = parsed.errors
+        self._region(row, ctx, parsed)
+        name = cells.text(row.get("name", ""), "姓名", errors, max_length=50, required=True)
+        phone = cells.mobile(row.get("phone", ""), "手机号", errors)
+        birth = cells.date(row.get("birth_date", ""), "出生日期", errors)
+        if not phone and not birth and not row.get("birth_date"):
+            if row.get("phone") and cells.is_masked(row["phone"]):
+                errors.append(_("手机号为脱敏值时须填写出生日期（用于找到这名工作者）"))
+            elif not row.get("phone"):
+                errors.append(_("手机号和出生日期至少填写一项（用于找到这名工作者）"))
+        if parsed.region is not None and name and (phone or birth):
+            identity = (
+                (parsed.region.id, name, "phone", ctx.hash(phone))
+                if phone
+                else (parsed.region.id, name, "birth", birth)
+            )
+            parsed.extra["worker"] = (identity, birth)
+
+    def _resolve_workers(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        """`values["worker_id"]` for every row, or the error that no or several workers match."""
+        wanted = [p.extra["worker"] for p in chunk if "worker" in p.extra]
+        if not wanted:
+            return
+        rows = (
+            _workforce_model("Worker")
+            .objects.filter(  # type: ignore[attr-defined]
+                region_id__in={identity[0] for identity, _birth in wanted},
+                name__in={identity[1] for identity, _birth in wanted},
+            )
+            .values("id", "region_id", "name", "phone_hash", "birth_date")
+        )
+        found, ambiguous = match_workers(rows, wanted)
+        for parsed in chunk:
+            if "worker" not in parsed.extra:
+                continue
+            identity = parsed.extra["worker"][0]
+            if identity in found:
+                parsed.values["worker_id"] = found[identity]["id"]
+            elif identity in ambiguous:
+                parsed.errors.append(
+                    _("本区划有多名同名、同出生日期的社区工作者，请填写手机号以区分")
+                )
+            else:
+                parsed.errors.append(
+                    _(
+                        "未找到这名社区工作者（请先导入社区工作者，并核对所在区划、姓名、"
+                        "手机号或出生日期）"
+                    )
+                )
+
+    # Stored rows are matched by the worker's id and these fields (`_record_key`).
+    record_fields: ClassVar[tuple[str, ...]] = ()
+
+    def _record_key(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (values["worker_id"], *(values[name] for name in self.record_fields))
+
+    def check_chunk(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        self._resolve_workers(ctx, chunk)
+        # The same record named twice in the file, once by phone and once by birth date.
+        first_rows = ctx.lookups.setdefault("records", {})
+        for parsed in chunk:
+            if parsed.key is None or "worker_id" not in parsed.values:
+                continue
+            first = first_rows.setdefault(self._record_key(parsed.values), parsed.number)
+            if first != parsed.number and not parsed.errors:
+                parsed.errors.append(self.duplicate_message(first))
+        super().check_chunk(ctx, chunk)
+
+    def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
+        resolved = [p for p in chunk if "worker_id" in p.values]
+        if not resolved:
+            return {}
+        rows = (
+            self.model.objects.filter(  # type: ignore[attr-defined]
+                worker_id__in={p.values["worker_id"] for p in resolved}
+            )
+            .order_by("id")
+            .values("id", "region_code", *self.compared_fields)
+        )
+        stored: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for r in rows:
+            stored.setdefault(self._record_key(r), r)  # the first if the page added two
+        return {
+            p.key: stored[self._record_key(p.values)]
+            for p in resolved
+            if self._record_key(p.values) in stored
+        }
+
+    compared_fields: ClassVar[tuple[str, ...]] = ()
+
+    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
+        self._upsert(ctx, chunk, report)
+
+    def _worker_export(self, scope: Scope, *fields: str) -> Iterator[dict[str, Any]]:
+        rows = (
+            self.model.objects.visible_to(scope)  # type: ignore[attr-defined]
+            .order_by("region_code", "worker__name", "worker_id", "id")
+            .values("region_code", "worker__name", "worker__phone", "worker__birth_date", *fields)
+        )
+        for r in rows.iterator(chunk_size=2000):
+            yield {
+                **r,
+                "region": r["region_code"],
+                "name": r["worker__name"],
+                "phone": mask_phone(r["worker__phone"]) if r["worker__phone"] else "",
+                "birth_date": r["worker__birth_date"],
+            }
+
+
+# 社会工作者职业资格 as people say it, besides the certificate's own name.
+CERTIFICATE_ALIASES = {
+    "助理社工师": "assistant",
+    "社工师": "social_worker",
+    "高级社工师": "senior",
+    "社会工作专业学历": "degree",
+}
+
+
+class CertificateSpec(WorkerRecords):
+    kind = "certificates"
+    label = "职业资格证书"
+    duplicate_what = "同一工作者的同一证书（取得日期相同）"
+    record_fields = ("kind", "issued_on")
+    compared_fields = (
+        "worker_id",
+        "region_id",
+        "kind",
+        "issued_on",
+        "number",
+        "expires_on",
+    )
+    columns = (
+        *WorkerRecords.identity_columns,
+        _column(
+            "证书",
+            "kind",
+            True,
+            "助理社会工作师（助理社工师）、社会工作师（社工师）、高级社会工作师（高级社工师）、"
+            "社会工作专业毕业证书 之一。",
+            "社会工作师",
+        ),
+        _column(
+            "取得日期",
+            "issued_on",
+            True,
+            "如 2021-06-20，不能晚于今天。同一工作者、同一证书、同一取得日期为同一条记录。",
+            "2021-06-20",
+        ),
+        _column("证书编号", "number", False, "最多50字；可留空。", ""),
+        _column("有效期至", "expires_on", False, "如 2026-06-19，不能早于取得日期；可留空。", ""),
+    )
+
+    @property
+    def model(self) -> type[models.Model]:  # type: ignore[override]
+        return _workforce_model("Certificate")
+
+    def prepare(self, ctx: Context) -> None:
+        kinds = cells.choice_map(self.model.Kind)  # type: ignore[attr-defined]
+        ctx.lookups["certificate_kinds"] = {**kinds, **CERTIFICATE_ALIASES}
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        parsed = Parsed(number)
+        errors = parsed.errors
+        values = parsed.values
+        self._parse_worker(row, parsed, ctx)
+        kind_text = row.get("kind", "")
+        if not kind_text:
+            errors.append(_("请填写证书"))
+        kind = cells.choice(kind_text, "证书", errors, ctx.lookups["certificate_kinds"])
+        issued = cells.date(row.get("issued_on", ""), "取得日期", errors, required=True)
+        certificate_number = cells.text(row.get("number", ""), "证书编号", errors, max_length=50)
+        if certificate_number:
+            values["number"] = certificate_number
+        expires = cells.date(row.get("expires_on", ""), "有效期至", errors, not_after_today=False)
+        if expires and issued and expires < issued:
+            errors.append(_("有效期不能早于取得日期"))
+        elif expires:
+            values["expires_on"] = expires
+        if kind and issued:
+            values["kind"] = kind
+            values["issued_on"] = issued
+            if "worker" in parsed.extra:
+                parsed.key = (parsed.extra["worker"][0], kind, issued)
+        return parsed
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        kinds = dict(self.model.Kind.choices)  # type: ignore[attr-defined]
+        for r in self._worker_export(scope, "kind", "issued_on", "number", "expires_on"):
+            yield {**r, "kind": kinds.get(r["kind"], r["kind"])}
+
+
+MAX_TRAINING_DAYS = Decimal(365)
+
+
+class TrainingSpec(WorkerRecords):
+    kind = "trainings"
+    label = "培训记录"
+    duplicate_what = "同一工作者同一天开始的同一培训课程"
+    record_fields = ("course", "started_on")
+    compared_fields = (
+        "worker_id",
+        "region_id",
+        "course",
+        "started_on",
+        "days",
+        "organiser",
+        "is_rotation",
+    )
+    columns = (
+        *WorkerRecords.identity_columns,
+        _column("培训课程", "course", True, "课程名称，最多150字。", "社区工作者能力提升培训"),
+        _column("天数", "days", True, "大于 0，以半天为单位（如 0.5、1、3），不超过 365。", "3"),
+        _column(
+            "培训日期",
+            "started_on",
+            True,
+            "培训开始的日期，如 2024-03-18，不能晚于今天。同一工作者、同一课程、同一日期为"
+            "同一条记录。",
+            "2024-03-18",
+        ),
+        _column("主办单位", "organiser", False, "最多100字；可留空。", "南陵县民政局"),
+        _column(
+            "集中轮训",
+            "is_rotation",
+            False,
+            "是 或 否，默认否（社区党组织书记、居/村委会主任的集中轮训）。",
+            "否",
+        ),
+    )
+
+    @property
+    def model(self) -> type[models.Model]:  # type: ignore[override]
+        return _workforce_model("Training")
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        parsed = Parsed(number)
+        errors = parsed.errors
+        values = parsed.values
+        self._parse_worker(row, parsed, ctx)
+        course = cells.text(
+            row.get("course", ""), "培训课程", errors, max_length=150, required=True
+        )
+        days = self._days(row.get("days", ""), errors)
+        started = cells.date(row.get("started_on", ""), "培训日期", errors, required=True)
+        organiser = cells.text(row.get("organiser", ""), "主办单位", errors, max_length=100)
+        if organiser:
+            values["organiser"] = organiser
+        rotation = cells.boolean(row.get("is_rotation", ""), "集中轮训", errors)
+        if rotation is not None:
+            values["is_rotation"] = rotation
+        if days is not None:
+            values["days"] = days
+        if course and started:
+            values["course"] = course
+            values["started_on"] = started
+            if "worker" in parsed.extra:
+                parsed.key = (parsed.extra["worker"][0], course, started)
+        return parsed
+
+    @staticmethod
+    def _days(text: str, errors: list[str]) -> Decimal | None:
+        """Days of training: > 0, in half days, at most a year (as `workforce.training_add`)."""
+        if not text:
+            errors.append(_("请填写天数"))
+            return None
+        try:
+            days = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            days = Decimal("NaN")
+        if not days.is_finite():
+            errors.append(_("天数应为数字"))
+        elif days <= 0 or days > MAX_TRAINING_DAYS:
+            errors.append(_("天数应大于 0 且不超过 365"))
+        elif (days * 2) % 1 != 0:
+            errors.append(_("天数以半天为单位，如 0.5、1、3"))
+        else:
+            return days.quantize(Decimal("0.1"))
+        return None
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        yield from self._worker_export(
+            scope, "course", "days", "started_on", "organiser", "is_rotation"
+        )
+
+
+class MembershipSpec(TableSpec):
+    kind = "memberships"
+    label = "组织成员"
+    model = Membership
+    region_levels = ("county", "town", "community", "grid")
+    unique_key = False  # no database constraint: always look the stored rows up
+    duplicate_what = "同一组织的同一成员"
+    ROLES = cells.choice_map(Membership.Role)
+    KINDS = cells.choice_map(Organisation.Kind)
+    columns = (
+        _region_column("组织", "县、镇/街道、社区/村或网格"),
+        _column(
+            "组织",
+            "organisation",
+            True,
+            "组织的统一社会信用代码，或其全称（须已在本行区划登记：请先导入组织）。",
+            "陵阳社区志愿服务队",
+        ),
+        _column(
+            "组织类型",
+            "org_kind",
+            False,
+            "同一区划有同名的不同类型组织时填写，如 志愿服务队；可留空。",
+            "",
+        ),
+        _column(
+            "身份证号",
+            "id_number",
+            True,
+            "成员的居民身份证号（须已登记为居民，且在您的管理范围内：请先导入居民）。"
+            "同一组织、同一身份证号为同一条记录。",
+            "340223199001011234",
+        ),
+        _column("姓名", "name", False, "可留空；填写时须与该身份证号登记的姓名一致。", "李四"),
+        _column(
+            "职务",
+            "role",
+            False,
+            f"{_choice_labels(Membership.Role)} 之一，新成员默认为成员。",
+            "成员",
+        ),
+        _column("加入日期", "joined_on", False, "如 2023-01-01，不能晚于今天。", ""),
+    )
+
+    def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        parsed = Parsed(number)
+        errors = parsed.errors
+        values = parsed.values
+        self._region(row, ctx, parsed)
+        organisation = cells.text(
+            row.get("organisation", ""), "组织", errors, max_length=150, required=True
+        )
+        org_kind = cells.choice(row.get("org_kind", ""), "组织类型", errors, self.KINDS)
+        id_number = row.get("id_number", "").replace(" ", "").translate(_FULL_WIDTH_X)
+        id_hash = ""
+        if not id_number:
+            errors.append(_("请填写身份证号"))
+        elif "*" in id_number:
+            errors.append(_("身份证号为脱敏值（导出文件中的号码已隐藏），请填写完整号码"))
+        elif id_number_birth(id_number) is None:
+            errors.append(_(id_number_error(id_number) or "身份证号无效"))
+        else:
+            id_hash = ctx.hash(id_number)
+            parsed.extra["id_hash"] = id_hash
+        name = cells.text(row.get("name", ""), "姓名", errors, max_length=50)
+        if name:
+            parsed.extra["name"] = name
+        role = cells.choice(row.get("role", ""), "职务", errors, self.ROLES)
+        if role:
+            values["role"] = role
+        joined = cells.date(row.get("joined_on", ""), "加入日期", errors)
+        if joined:
+            values["joined_on"] = joined
+        if parsed.region is not None and organisation and id_hash:
+            parsed.extra["organisation"] = (organisation, org_kind or None)
+            parsed.key = (parsed.region.id, organisation, org_kind or "", id_hash)
+        return parsed
+
+    def check_chunk(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
+        orgs = OrgLookup.of(ctx)
+        residents: dict[str, Any] = {
+            r["id_number_hash"]: r
+            for r in Resident.objects.filter(
+                id_number_hash__in={p.extra["id_hash"] for p in chunk if "id_hash" in p.extra}
+            ).values("id", "id_number_hash", "name", "region_code")
+        }
+        first_rows = ctx.lookups.setdefault("members", {})
+        for parsed in chunk:
+            if parsed.region is None:
+                continue
+            if "organisation" in parsed.extra:
+                text, kind = parsed.extra["organisation"]
+                found = [
+                    row
+                    for row in orgs.find(text, [parsed.region], kind)
+                    if row.region_id == parsed.region.id
+                ]
+                message = org_reference_error(_("组织"), text, found, _("本行区划中"))
+                if message:
+                    parsed.errors.append(message)
+                else:
+                    parsed.values["organisation_id"] = found[0].id
+            resident = residents.get(parsed.extra.get("id_hash", ""))
+            if "id_hash" not in parsed.extra:
+                pass
+            elif resident is None or not ctx.scope.covers(resident["region_code"]):
+                parsed.errors.append(
+                    _("身份证号对应的居民未登记，或不在您的管理范围内（请先导入居民）")
+                )
+            elif parsed.extra.get("name", resident["name"]) != resident["name"]:
+                parsed.errors.append(_("姓名与该身份证号登记的居民姓名不一致"))
+            else:
+                parsed.values["resident_id"] = resident["id"]
+                parsed.values["name"] = resident["name"]
+            if "organisation_id" in parsed.values and "resident_id" in parsed.values:
+                pair = (parsed.values["organisation_id"], parsed.values["resident_id"])
+                first = first_rows.setdefault(pair, parsed.number)
+                if first != parsed.number and not parsed.errors:
+                    parsed.errors.append(self.duplicate_message(first))
+        super().check_chunk(ctx, chunk)
+
+    def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
+        resolved = [p for p in chunk if "organisation_id" in p.values and "resident_id" in p.values]
+        if not resolved:
+            return {}
+        rows = (
+            Membership.objects.filter(
+                organisation_id__in={p.values["organisation_id"] for p in resolved},
+                resident_id__in={p.values["resident_id"] for p in resolved},
+            )
+            .order_by("id")
+            .values(
+                "id",
+                "organisation_id",
+                "resident_id",
+                "region_id",
+                "region_code",
+                "name",
+                "role",
+                "joined_on",
+            )
+        )
+        stored: dict[tuple[int, int], Any] = {}
+        for r in rows:
+            stored.setdefault((r["organisation_id"], r["resident_id"]), r)
+        found: dict[Hashable, dict[str, Any]] = {}
+        for p in resolved:
+            row = stored.get((p.values["organisation_id"], p.values["resident_id"]))
+            if row is not None:
+                found[p.key] = row
+        return found
+
+    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
+        self._upsert(ctx, chunk, report)
+
+    def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        roles = dict(Membership.Role.choices)
+        kinds = dict(Organisation.Kind.choices)
+        rows = (
+            Membership.objects.visible_to(scope)
+            .filter(resident__isnull=False)
+            .order_by("region_code", "organisation__name", "organisation_id", "id")
+            .values(
+                "region_code",
+                "organisation__credit_code",
+                "organisation__name",
+                "organisation__kind",
+                "resident__id_number",
+                "name",
+                "role",
+                "joined_on",
+            )
+        )
+        for r in rows.iterator(chunk_size=2000):
+            number = r["resident__id_number"]
+            yield {
+                "region": r["region_code"],
+                "organisation": org_reference_text(
+                    r["organisation__credit_code"], r["organisation__name"]
+                ),
+                "org_kind": kinds.get(r["organisation__kind"], ""),
+                "id_number": mask_id_number(number) if number else "",
+                "name": r["name"],
+                "role": roles.get(r["role"], r["role"]),
+                "joined_on": r["joined_on"],
+            }
+
+
 SPECS: dict[str, TableSpec] = {
     spec.kind: spec
     for spec in (
@@ -1740,6 +2509,9 @@ SPECS: dict[str, TableSpec] = {
         OrganisationSpec(),
         FacilitySpec(),
         WorkerSpec(),
+        MembershipSpec(),
+        CertificateSpec(),
+        TrainingSpec(),
     )
 }
 

@@ -205,6 +205,7 @@ def _write_all(header: dict[str, Any], stdin: IO[bytes], stdout: IO[bytes]) -> N
         scope=Scope(
             prefixes=tuple(header["scope_prefixes"]),
             can_write=True,
+            is_global=bool(header.get("scope_global")),
             write_prefixes=(
                 None
                 if header["scope_write_prefixes"] is None
@@ -245,6 +246,8 @@ def _write_all(header: dict[str, Any], stdin: IO[bytes], stdout: IO[bytes]) -> N
                     report.total = message[1]["total"]
                     filename = message[1]["filename"]
                     break
+            spec.finish_write(ctx, report)
+            ctx.flush_audit()
         services.audit_summary(ctx, spec, report, filename)
     _reply(
         stdout,

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from linli.imports import files, services
-from linli.imports.models import ImportJob
+from linli.imports.models import ImportJob, Kind
 from linli.imports.tests.factories import resident_row, table_bytes
 from linli.people.models import Resident
 
@@ -28,7 +28,7 @@ def test_the_import_centre_lists_every_registry_with_templates(client, county_ad
     page = client.get(reverse("imports:centre"))
     assert page.status_code == 200
     html = page.content.decode()
-    for kind in ("buildings", "households", "residents", "organisations", "facilities", "workers"):
+    for kind in Kind.values:  # every registry, the relations too
         assert f'data-testid="kind-{kind}"' in html
         assert reverse("imports:template", args=[kind]) in html
     assert 'type="file"' in html
