@@ -94,7 +94,7 @@ class Unindexed(Func):
     Without ANALYZE statistics (a fresh or bulk-loaded database) SQLite takes an equality on
     any indexed column for a very selective one, so `status = 'active'` — nearly every row —
     drove name, age and tag searches through the status index: 0.4–0.9 s county-wide instead
-    of a few milliseconds (ADR 0023). PostgreSQL keeps statistics and plans by them."""
+    of a few milliseconds (ADR 0025). PostgreSQL keeps statistics and plans by them."""
 
     template = "%(expressions)s"
 
@@ -221,7 +221,7 @@ class SearchResults[M](Pages[M]):
 
 class RegionGroupedResults[M](Pages[M]):
     """Residents found by their tags alone, in (region, name) order, counted and paged off the
-    tag index (ADR 0023).
+    tag index (ADR 0025).
 
     Tag rows carry their resident's region code, so the index (tag, region_code, resident)
     says without reading a resident how many matches each region holds: their sum is the

@@ -211,3 +211,37 @@ def test_name_and_pinyin_branches_count_and_order_each_resident_once(grid_a, cap
         results.cap = cap
         assert len(results) == len(expected), key
         assert [r.pk for r in results] == expected, key
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {"q": "张"},
+        {"q": "zh", "status": "active"},
+        {"region_code": "340223100001", "status": "moved_out"},
+        {"age_min": 0, "age_max": 200},
+    ],
+)
+@pytest.mark.parametrize("tags", [["living_alone"], ["living_alone", "dibao"]])
+def test_tags_with_another_criterion_match_the_plain_query(tagged, tags, criteria):
+    # given residents with random tags and statuses, searched by tags and another criterion
+    results = selectors.resident_search(COUNTY, tags=tags, **criteria)
+    found = {r.pk for r in results}
+    # then the same residents as a plain query
+    rows = Resident.objects.all()
+    for tag in tags:
+        rows = rows.filter(tags__tag=tag)
+    if "status" in criteria:
+        rows = rows.filter(status=criteria["status"])
+    if "region_code" in criteria:
+        rows = rows.filter(region_code__startswith=criteria["region_code"])
+    if criteria.get("q") == "张":
+        rows = rows.filter(name__contains="张")
+    if criteria.get("q") == "zh":
+        rows = rows.filter(name_pinyin__startswith="zh") | rows.filter(
+            name_initials__startswith="zh"
+        )
+    expected = set(rows.values_list("id", flat=True))
+    assert expected
+    assert found == expected
+    assert len(results) == len(expected)
