@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from linli.facilities.selectors import SERVICE_AREA_TYPES, operating_facilities
-from linli.indicators.measures import Measure, codes_key, memo, region_codes_at
+from linli.indicators.measures import (
+    Measure,
+    batched,
+    codes_key,
+    memo,
+    region_codes_at,
+    region_levels,
+)
 from linli.regions.models import Region
 
 Compute = Callable[[list[str] | None], dict[str, float]]
@@ -57,9 +64,11 @@ def _presence_of(region_codes: list[str] | None) -> _Presence:
         rows = (
             operating_facilities()
             .order_by()
-            .values_list("region_code", "type__code", "region__level", "building_area_m2")
+            .values_list("region_code", "type__code", "building_area_m2")
         )
-        for code, type_code, level, area_m2 in rows:
+        levels = region_levels()  # each row's level by its code, without a join
+        for code, type_code, area_m2 in rows:
+            level = levels.get(code)
             if level in _COMMUNITY_LEVELS and (wanted is None or code[:12] in wanted):
                 community[code[:12]].add(type_code)
                 if area_m2 is not None and type_code in area_types:
@@ -84,7 +93,7 @@ def _has(*type_codes: str) -> Compute:
         return result
 
     compute.__name__ = f"has_{'_or_'.join(type_codes)}"
-    return compute
+    return batched(compute)
 
 
 def _town_has(*type_codes: str) -> Compute:
@@ -96,9 +105,10 @@ def _town_has(*type_codes: str) -> Compute:
         return {code: 1.0 if present.get(code[:9], set()) & wanted else 0.0 for code in towns}
 
     compute.__name__ = f"town_has_{'_or_'.join(type_codes)}"
-    return compute
+    return batched(compute)
 
 
+@batched
 def facility_area_service(region_codes: list[str] | None) -> dict[str, float]:
     result = dict.fromkeys(_codes(Region.Level.COMMUNITY, region_codes), 0.0)
     result.update((code, float(area)) for code, area in _presence_of(region_codes).area.items())

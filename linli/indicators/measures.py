@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import wraps
 from importlib import import_module
 from typing import Any
 
@@ -167,23 +168,43 @@ class RegionFacts:
     households: int | None
 
 
+@dataclass(frozen=True)
+class _Regions:
+    facts: list[RegionFacts]
+    levels: dict[str, str]
+
+
+_TREE_LEVELS = frozenset((Region.Level.COUNTY, Region.Level.TOWN, Region.Level.COMMUNITY))
+
+
+def _regions() -> _Regions:
+    """Every region, read once per evaluation (one query instead of one per measure, and a join
+    to the region table in each app's reads)."""
+
+    def load() -> _Regions:
+        facts: list[RegionFacts] = []
+        levels: dict[str, str] = {}
+        for code, level, urc, population, households in Region.objects.order_by("code").values_list(
+            "code", "level", "urban_rural_code", "population", "households"
+        ):
+            levels[code] = level
+            if level in _TREE_LEVELS:
+                facts.append(RegionFacts(code, level, urc or "", population, households))
+        return _Regions(facts, levels)
+
+    return memo(("regions.all",), load)
+
+
 def region_facts() -> list[RegionFacts]:
-    """The county, towns and communities, by code, read once per evaluation.
+    """The county, towns and communities, by code: for the apps' zero-filling and the tree's
+    own figures."""
+    return _regions().facts
 
-    For the apps' zero-filling and the tree's own figures: one query instead of one per
-    measure (before, the commonest query of an evaluation)."""
 
-    def load() -> list[RegionFacts]:
-        rows = (
-            Region.objects.filter(
-                level__in=(Region.Level.COUNTY, Region.Level.TOWN, Region.Level.COMMUNITY)
-            )
-            .order_by("code")
-            .values_list("code", "level", "urban_rural_code", "population", "households")
-        )
-        return [RegionFacts(c, lv, urc or "", p, h) for c, lv, urc, p, h in rows]
-
-    return memo(("regions.facts",), load)
+def region_levels() -> dict[str, str]:
+    """{region code: level} of every region, grids included: an app's read can take a row's
+    level from its `region_code` here rather than join the region table for it."""
+    return _regions().levels
 
 
 def region_codes_at(level: str) -> list[str]:
@@ -215,6 +236,20 @@ def batch() -> Iterator[None]:
         yield
     finally:
         _batch = outer
+
+
+def batched(
+    compute: Callable[[list[str] | None], dict[str, float]],
+) -> Callable[[list[str] | None], dict[str, float]]:
+    """`compute` run within a `batch()`: called alone (a test, a page), the reads it shares
+    through `memo` (e.g. the regions) are still made once."""
+
+    @wraps(compute)
+    def run(region_codes: list[str] | None) -> dict[str, float]:
+        with batch():
+            return compute(region_codes)
+
+    return run
 
 
 def _compute_into(

@@ -12,9 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
-from django.db.models.functions import Substr
 
-from linli.indicators.measures import Measure, codes_key, memo, region_codes_at
+from linli.indicators.measures import (
+    Measure,
+    batched,
+    codes_key,
+    memo,
+    region_codes_at,
+    region_levels,
+)
 from linli.orgs.models import Organisation
 from linli.orgs.selectors import SOCIAL_ORG_KINDS
 from linli.regions.models import Region
@@ -36,27 +42,31 @@ class _Counts:
 
 def _counts(region_codes: list[str] | None) -> _Counts:
     """One grouped query over active organisations serves the three measures below: counts
-    per 12-digit code (a grid's folded into its community) and level, added up here."""
+    per region, a grid's folded into its community here (levels from `region_levels`, so
+    that the query needs no join)."""
 
     def load() -> _Counts:
         regular = Q(kind__in=SOCIAL_ORG_KINDS, is_regular_service=True)
         grouped = (
             Organisation.objects.filter(is_active=True)
             .filter(regular | Q(is_brand=True))
-            .annotate(code=Substr("region_code", 1, 12))
-            .values("code", "region__level")
+            .values("region_code")
             .annotate(
                 regular=Count("id", filter=regular), brand=Count("id", filter=Q(is_brand=True))
             )
             .order_by()
-            .values_list("code", "region__level", "regular", "brand")
+            .values_list("region_code", "regular", "brand")
         )
+        levels = region_levels()
         wanted = set(region_codes) if region_codes is not None else None
         per_community: dict[str, dict[str, int]] = {}
         brand_per_county: dict[str, int] = defaultdict(int)
-        for code, level, regular_n, brand_n in grouped:
+        for region_code, regular_n, brand_n in grouped:
+            code = region_code[:12]
             brand_per_county[code[:6]] += brand_n
-            if level not in _COMMUNITY_LEVELS or (wanted is not None and code not in wanted):
+            if levels.get(region_code) not in _COMMUNITY_LEVELS or (
+                wanted is not None and code not in wanted
+            ):
                 continue
             counts = per_community.setdefault(code, {"regular": 0, "brand": 0})
             counts["regular"] += regular_n
@@ -76,14 +86,17 @@ def _count_per_community(what: str, region_codes: list[str] | None) -> dict[str,
     return result
 
 
+@batched
 def regular_social_orgs(region_codes: list[str] | None) -> dict[str, float]:
     return _count_per_community("regular", region_codes)
 
 
+@batched
 def brand_orgs(region_codes: list[str] | None) -> dict[str, float]:
     return _count_per_community("brand", region_codes)
 
 
+@batched
 def brand_orgs_all(region_codes: list[str] | None) -> dict[str, float]:
     """{county code: every active brand organisation in the county}, whatever its level
     (a county-wide brand volunteer association counts too)."""

@@ -20,7 +20,15 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from linli.indicators.measures import Measure, codes_key, memo, region_codes_at, region_facts
+from linli.indicators.measures import (
+    Measure,
+    batched,
+    codes_key,
+    memo,
+    region_codes_at,
+    region_facts,
+    region_levels,
+)
 from linli.regions.models import Region
 from linli.workforce import selectors
 from linli.workforce.models import Certificate, Training, Worker
@@ -77,16 +85,15 @@ def _load(region_codes: list[str] | None) -> dict[str, _Community]:
     own_post: set[int] = set()
     leaders: set[int] = set()
     leader_posts: list[tuple[str, int]] = []
+    levels = region_levels()  # each row's level by its code, without a join per read
     posts = selectors.held_positions(today).order_by()
-    for worker, kind, code, level in posts.values_list(
-        "worker_id", "kind", "region_code", "region__level"
-    ):
+    for worker, kind, code in posts.values_list("worker_id", "kind", "region_code"):
         holding.add(worker)
         if kind not in external:
             own_post.add(worker)
         if kind in leader_kinds:
             leaders.add(worker)
-        if level in community_levels and (wanted is None or code[:12] in wanted):
+        if levels.get(code) in community_levels and (wanted is None or code[:12] in wanted):
             found[code[:12]].holders[kind].add(worker)
             if kind in leader_kinds:
                 leader_posts.append((code[:12], worker))
@@ -106,13 +113,13 @@ def _load(region_codes: list[str] | None) -> dict[str, _Community]:
         .values_list("worker_id", flat=True)
         .distinct()
     )
-    workers = (
-        Worker.objects.filter(is_active=True, region__level__in=COMMUNITY_LEVELS)
-        .order_by()
-        .values_list("id", "region_code")
-    )
+    workers = Worker.objects.filter(is_active=True).order_by().values_list("id", "region_code")
     for worker, code in workers:
-        if worker in not_community_workers or (wanted is not None and code[:12] not in wanted):
+        if (
+            levels.get(code) not in community_levels
+            or worker in not_community_workers
+            or (wanted is not None and code[:12] not in wanted)
+        ):
             continue
         tally = found[code[:12]]
         tally.workers += 1
@@ -151,7 +158,7 @@ def _measure(pick: Callable[[_Community], float]) -> Callable[[list[str] | None]
         result.update((c, float(pick(t))) for c, t in _tallies(region_codes).items())
         return result
 
-    return compute
+    return batched(compute)
 
 
 def _holders(kind: str, *, presence: bool) -> Callable[[list[str] | None], Values]:
@@ -173,6 +180,7 @@ def _leaders_trained(tally: _Community) -> float:
     return sum(1 for days in tally.leaders.values() if days >= LEADER_ROTATION_DAYS)
 
 
+@batched
 def police_coverage(region_codes: list[str] | None) -> Values:
     wanted = set(region_codes) if region_codes is not None else None
     urban = {
