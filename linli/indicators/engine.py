@@ -302,9 +302,12 @@ def evaluate(
     """Compute every spec over the tree from measure values {measure: {region code: value}}."""
     errors = errors or {}
     # Each measure's values placed on tree nodes once (grids fold into their community).
-    placed: dict[str, dict[str, float]] = {}
+    placed: dict[str, Mapping[str, float]] = {}
     nodes = tree.nodes
     for code, by_key in measure_values.items():
+        if nodes.keys() >= by_key.keys():  # the usual case: every key is a node (read only)
+            placed[code] = by_key
+            continue
         on_nodes: dict[str, float] = defaultdict(float)
         for key, amount in by_key.items():
             if key in nodes:  # the usual case, without a call
@@ -316,13 +319,18 @@ def evaluate(
         placed[code] = on_nodes
     values: dict[tuple[str, str], Value] = {}
     for spec in specs:
-        values.update(_evaluate_one(spec, tree, placed, errors))
+        _evaluate_one(spec, tree, placed, errors, values)
     return Evaluation(specs, tree, values)
 
 
 def _evaluate_one(
-    spec: Spec, tree: Tree, placed: Mapping[str, Mapping[str, float]], errors: Mapping[str, str]
-) -> dict[tuple[str, str], Value]:
+    spec: Spec,
+    tree: Tree,
+    placed: Mapping[str, Mapping[str, float]],
+    errors: Mapping[str, str],
+    out: dict[tuple[str, str], Value],
+) -> None:
+    """Every value of one indicator, written into `out` (the evaluation's values)."""
     target_op = spec.target.operator if spec.target else ""
     target_value = spec.target.value if spec.target else None
     broken = [m for m in spec.measures if m in errors]
@@ -330,8 +338,8 @@ def _evaluate_one(
     if broken or missing:
         status = ERROR if broken else MISSING
         note = "、".join(broken or missing)
-        return {
-            (spec.code, code): Value(
+        for code, node in tree.nodes.items():
+            out[(spec.code, code)] = Value(
                 spec.code,
                 code,
                 node.level,
@@ -340,8 +348,7 @@ def _evaluate_one(
                 target_value=target_value,
                 note=note,
             )
-            for code, node in tree.nodes.items()
-        }
+        return
 
     numerator = placed[spec.numerator]
     denominator = placed[spec.denominator] if spec.denominator else {}
@@ -354,11 +361,11 @@ def _evaluate_one(
     den: dict[str, float] = {c: denominator.get(c, 0.0) if c in applies else 0.0 for c in leaves}
     everywhere = spec.applies_to == "all"
     for code, children in tree.inner:
-        applicable[code] = everywhere or any(applicable[c] for c in children)
-        num[code] = sum(num[c] for c in children) + (
+        applicable[code] = everywhere or any(map(applicable.__getitem__, children))
+        num[code] = sum(map(num.__getitem__, children)) + (
             numerator.get(code, 0.0) if everywhere else 0.0
         )
-        den[code] = sum(den[c] for c in children) + (
+        den[code] = sum(map(den.__getitem__, children)) + (
             denominator.get(code, 0.0) if everywhere else 0.0
         )
 
@@ -367,7 +374,6 @@ def _evaluate_one(
     indicator = spec.code
     # `_status`, inlined: the comparison against the target without a call per value.
     versus = OPERATORS[target_op] if target_op and target_value is not None else None
-    out: dict[tuple[str, str], Value] = {}
 
     if kind == "coverage":
         # Units judged once, then met / applicable units counted bottom-up (O(nodes)).
@@ -383,8 +389,8 @@ def _evaluate_one(
                 met[code] = 1 if applicable[code] and passes(round(num[code], 9), threshold) else 0
             elif rank > judged_rank:
                 children = tree.nodes[code].children
-                units[code] = sum(units[c] for c in children)
-                met[code] = sum(met[c] for c in children)
+                units[code] = sum(map(units.__getitem__, children))
+                met[code] = sum(map(met.__getitem__, children))
         for code, level, rank in tree.order:
             if not applicable[code]:
                 out[(indicator, code)] = Value(indicator, code, level, NA)
@@ -425,7 +431,7 @@ def _evaluate_one(
                     target_op,
                     target_value,
                 )
-        return out
+        return
 
     ratio = kind == "ratio"
     factor = spec.factor
@@ -452,7 +458,6 @@ def _evaluate_one(
         out[(indicator, code)] = Value(
             indicator, code, level, status, value, n, d, None, None, target_op, target_value
         )
-    return out
 
 
 def _status(value: float | None, judged: bool, op: str, target: float | None) -> str:
