@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Case, F, When
+
 from linli.facilities.selectors import SERVICE_AREA_TYPES, operating_facilities
 from linli.indicators.measures import (
     Measure,
@@ -60,18 +62,23 @@ def _presence_of(region_codes: list[str] | None) -> _Presence:
         community: dict[str, set[str]] = defaultdict(set)
         town: dict[str, set[str]] = defaultdict(set)
         area: dict[str, Decimal] = {}
-        area_types = frozenset(SERVICE_AREA_TYPES)
         rows = (
             operating_facilities()
             .order_by()
-            .values_list("region_code", "type__code", "building_area_m2")
+            # The area only where it counts: the other rows need no Decimal made (SQLite).
+            .annotate(
+                service_area=Case(
+                    When(type__code__in=SERVICE_AREA_TYPES, then=F("building_area_m2"))
+                )
+            )
+            .values_list("region_code", "type__code", "service_area")
         )
         levels = region_levels()  # each row's level by its code, without a join
         for code, type_code, area_m2 in rows:
             level = levels.get(code)
             if level in _COMMUNITY_LEVELS and (wanted is None or code[:12] in wanted):
                 community[code[:12]].add(type_code)
-                if area_m2 is not None and type_code in area_types:
+                if area_m2 is not None:
                     area[code[:12]] = area.get(code[:12], 0) + area_m2
             if level != Region.Level.COUNTY and (towns is None or code[:9] in towns):
                 town[code[:9]].add(type_code)
