@@ -1,9 +1,10 @@
 """Measures the cases give the evaluation engine: the counts behind CASE_RATES (响应率,
 解决率, 满意率), per community, over the last 365 days (docs/cases-rates.md).
 
-Every measure comes from the same selector the statistics page uses
-(`selectors.case_rates_by_community`), so the engine and the page cannot disagree. Cases
-at a grid count for its community. The engine sums upward and divides the sums.
+Every measure comes from `selectors.case_rates_by_community`, whose five counts are defined
+once with the statistics page's `case_rates` (`_rate_counts`), so the engine and the page
+cannot disagree. Cases at a grid count for its community. The engine sums upward and divides
+the sums.
 """
 
 from __future__ import annotations
