@@ -63,7 +63,12 @@ def coverage_by_community(
         if wanted is not None and code not in wanted:
             continue
         total = official.get(code)
-        result[code] = float(within) if not total or not population else total * within / population
+        # Whole people: the share applied to the official count, rounded per community.
+        result[code] = (
+            float(within)
+            if not total or not population
+            else float(round(total * within / population))
+        )
     return result
 
 
