@@ -52,25 +52,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA_DIR = ROOT / "var" / "bench" / "access"
 
-HELSINKI_TYPES = [
-    ("amenity", "restaurant"),
-    ("amenity", "cafe"),
-    ("amenity", "fast_food"),
-    ("amenity", "pub"),
-    ("amenity", "bar"),
-    ("amenity", "bank"),
-    ("amenity", "atm"),
-    ("amenity", "pharmacy"),
-    ("amenity", "library"),
-    ("amenity", "toilets"),
-    ("amenity", "dentist"),
-    ("amenity", "place_of_worship"),
-    ("amenity", "theatre"),
-    ("amenity", "post_box"),
-    ("shop", "clothes"),
-    ("shop", "hairdresser"),
-    ("shop", "optician"),
-]
+# The same facility types the reference test checks against networkx.
+from linli.access.tests.test_references import HELSINKI_TYPES  # noqa: E402
+
 # (type, count) for the generated county: GB 50180 life-circle facilities, ~2,100 in all
 COUNTY_TYPES = [
     ("community_service_station", 172),
