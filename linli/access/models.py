@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.models import RegionScopedModel, ScopedQuerySet, TimeStampedModel
 from linli.facilities.models import FacilityType
@@ -59,8 +60,8 @@ class WalkNetwork(TimeStampedModel):
 
     class Source(models.TextChoices):
         OSM_PBF = "osm_pbf", "OpenStreetMap PBF"
-        GEOJSON = "geojson", "GeoJSON 线数据"
-        GENERATED = "generated", "演示生成"
+        GEOJSON = "geojson", _("GeoJSON 线数据")
+        GENERATED = "generated", _("演示生成")
 
     scope_field: ClassVar[str] = "county__code"
 
@@ -263,14 +264,14 @@ class AccessRun(TimeStampedModel):
     """One background job of the module (a network import or a recomputation), with progress."""
 
     class Kind(models.TextChoices):
-        IMPORT = "import", "导入路网"
-        REFRESH = "refresh", "重新计算"
+        IMPORT = "import", _("导入路网")
+        REFRESH = "refresh", _("重新计算")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "计算中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
 
     scope_field: ClassVar[str] = "county__code"
 

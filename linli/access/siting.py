@@ -106,7 +106,7 @@ def _candidates(
         .order_by("pk")
         .values_list("name", "status", "lng", "lat")
     ):
-        label = Facility.Status(status).label
+        label = str(Facility.Status(status).label)
         found.append(
             (
                 "vacant_facility",

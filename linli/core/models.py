@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.scoping import scope_of
 
@@ -97,11 +98,11 @@ class AuditEntry(models.Model):
     """One recorded change: who changed what, from where, before and after (PII masked)."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "新增"
-        UPDATE = "update", "修改"
-        DELETE = "delete", "删除"
-        REVEAL = "reveal", "查看敏感信息"
-        LOGIN = "login", "登录"
+        CREATE = "create", _("新增")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+        REVEAL = "reveal", _("查看敏感信息")
+        LOGIN = "login", _("登录")
 
     scope_field: ClassVar[str] = "region_code"
 

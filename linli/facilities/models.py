@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.models import RegionScopedModel, TimeStampedModel
 from linli.regions.models import Building, Region
@@ -16,10 +17,10 @@ class FacilityType(TimeStampedModel):
     `life_circle` and `walk_threshold_m` follow GB 50180-2018 (editable per county)."""
 
     class LifeCircle(models.TextChoices):
-        NONE = "", "不适用"
-        MIN5 = "5", "5分钟生活圈"
-        MIN10 = "10", "10分钟生活圈"
-        MIN15 = "15", "15分钟生活圈"
+        NONE = "", _("不适用")
+        MIN5 = "5", _("5分钟生活圈")
+        MIN10 = "10", _("10分钟生活圈")
+        MIN15 = "15", _("15分钟生活圈")
 
     code = models.SlugField("代码", max_length=40, unique=True)
     name = models.CharField("名称", max_length=50, unique=True)
@@ -43,11 +44,11 @@ class FacilityType(TimeStampedModel):
 
 class Facility(RegionScopedModel):
     class Status(models.TextChoices):
-        OPERATING = "operating", "运营中"
-        BUILDING = "building", "建设中"
-        PLANNED = "planned", "规划中"
-        SUSPENDED = "suspended", "暂停"
-        CLOSED = "closed", "已关闭"
+        OPERATING = "operating", _("运营中")
+        BUILDING = "building", _("建设中")
+        PLANNED = "planned", _("规划中")
+        SUSPENDED = "suspended", _("暂停")
+        CLOSED = "closed", _("已关闭")
 
     region = models.ForeignKey(
         Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="facilities"

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from linli.core.pii import is_valid_phone, normalize_phone
@@ -167,11 +169,20 @@ def choice(value: str, header: str, errors: list[str], choices: Mapping[str, str
 
 
 def choice_map(choices: type) -> dict[str, str]:
-    """Label → code and code → code for a TextChoices class."""
+    """Label → code and code → code for a TextChoices class.
+
+    The labels are marked for translation (the pages show them in the user's language), so
+    the map holds the label in every language of the site, whichever is active when it is
+    built: a file filled in Chinese reads the same in an English session, and the other way
+    round."""
     mapping: dict[str, str] = {}
-    for code, label in choices.choices:  # type: ignore[attr-defined]
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for code, label in choices.choices:  # type: ignore[attr-defined]
+                if code:
+                    mapping.setdefault(str(label), code)
+    for code, _label in choices.choices:  # type: ignore[attr-defined]
         if code:
-            mapping[str(label)] = code
             mapping[code] = code
     return mapping
 

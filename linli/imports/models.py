@@ -6,6 +6,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.models import RegionScopedModel
 from linli.core.scoping import Scope
@@ -15,15 +17,15 @@ from linli.regions.models import Region
 class Kind(models.TextChoices):
     """The registries that import and export as tables (in the order they should be imported)."""
 
-    BUILDINGS = "buildings", "楼栋"
-    HOUSEHOLDS = "households", "户"
-    RESIDENTS = "residents", "居民"
-    ORGANISATIONS = "organisations", "组织"
-    MEMBERSHIPS = "memberships", "组织成员"
-    FACILITIES = "facilities", "服务设施"
-    WORKERS = "workers", "社区工作者"
-    CERTIFICATES = "certificates", "职业资格证书"
-    TRAININGS = "trainings", "培训记录"
+    BUILDINGS = "buildings", pgettext_lazy("导入导出的数据类型", "楼栋")
+    HOUSEHOLDS = "households", pgettext_lazy("导入导出的数据类型", "户")
+    RESIDENTS = "residents", pgettext_lazy("导入导出的数据类型", "居民")
+    ORGANISATIONS = "organisations", pgettext_lazy("导入导出的数据类型", "组织")
+    MEMBERSHIPS = "memberships", pgettext_lazy("导入导出的数据类型", "组织成员")
+    FACILITIES = "facilities", pgettext_lazy("导入导出的数据类型", "服务设施")
+    WORKERS = "workers", pgettext_lazy("导入导出的数据类型", "社区工作者")
+    CERTIFICATES = "certificates", pgettext_lazy("导入导出的数据类型", "职业资格证书")
+    TRAININGS = "trainings", pgettext_lazy("导入导出的数据类型", "培训记录")
 
 
 class ImportJob(RegionScopedModel):
@@ -37,14 +39,14 @@ class ImportJob(RegionScopedModel):
     """
 
     class Operation(models.TextChoices):
-        IMPORT = "import", "导入"
-        EXPORT = "export", "导出"
+        IMPORT = "import", _("导入")
+        EXPORT = "export", _("导出")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        RUNNING = "running", "进行中"
-        SUCCEEDED = "succeeded", "已完成"
-        FAILED = "failed", "失败"
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        SUCCEEDED = "succeeded", _("已完成")
+        FAILED = "failed", _("失败")
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "XLSX"

@@ -7,6 +7,8 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.core.models import RegionScopedModel
 from linli.core.pii import EncryptedTextField, mask_phone
@@ -30,21 +32,21 @@ def credit_code_error(code: str) -> str | None:
 
 class Organisation(RegionScopedModel):
     class Kind(models.TextChoices):
-        PARTY = "party", "党组织"
-        SOCIAL = "social", "社区社会组织"
-        VOLUNTEER_TEAM = "volunteer_team", "志愿服务队"
-        SOCIAL_WORK = "social_work", "社会工作服务站/室"
-        CHARITY = "charity", "慈善组织"
-        RESIDENT_UNIT = "resident_unit", "驻社区单位"
-        DEPARTMENT = "department", "政府部门"
-        PROPERTY = "property", "物业服务企业"
-        OWNERS_COMMITTEE = "owners_committee", "业主委员会"
-        MARKET = "market", "市场主体"
+        PARTY = "party", _("党组织")
+        SOCIAL = "social", _("社区社会组织")
+        VOLUNTEER_TEAM = "volunteer_team", _("志愿服务队")
+        SOCIAL_WORK = "social_work", _("社会工作服务站/室")
+        CHARITY = "charity", _("慈善组织")
+        RESIDENT_UNIT = "resident_unit", _("驻社区单位")
+        DEPARTMENT = "department", _("政府部门")
+        PROPERTY = "property", _("物业服务企业")
+        OWNERS_COMMITTEE = "owners_committee", _("业主委员会")
+        MARKET = "market", _("市场主体")
 
     class PartyLevel(models.TextChoices):
-        COMMUNITY = "community", "社区党组织"
-        GRID = "grid", "网格党支部"
-        BUILDING = "building", "楼栋党小组"
+        COMMUNITY = "community", _("社区党组织")
+        GRID = "grid", _("网格党支部")
+        BUILDING = "building", _("楼栋党小组")
 
     region = models.ForeignKey(
         Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="organisations"
@@ -96,10 +98,10 @@ class Membership(RegionScopedModel):
     """A person in an organisation, with a role (负责人, 成员, …)."""
 
     class Role(models.TextChoices):
-        LEADER = "leader", "负责人"
-        DEPUTY = "deputy", "副职"
-        MEMBER = "member", "成员"
-        CONTACT = "contact", "联络员"
+        LEADER = "leader", _("负责人")
+        DEPUTY = "deputy", _("副职")
+        MEMBER = "member", pgettext_lazy("组织中的职务", "成员")
+        CONTACT = "contact", _("联络员")
 
     organisation = models.ForeignKey(
         Organisation, verbose_name="组织", on_delete=models.CASCADE, related_name="memberships"

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.errors import ApplicationError
 from linli.people.models import ResidenceType, Resident, ResidentTag, Tag
@@ -46,7 +47,7 @@ def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
         form.add_error(name if name in form.fields else None, message)
 
 
-def _set_choices(field: forms.Field, choices: list[tuple[Any, str]]) -> None:
+def _set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
     cast(forms.ChoiceField, field).choices = choices
 
 
@@ -65,36 +66,41 @@ def region_label(region: Any) -> str:
 
 
 class ResidentFilterForm(forms.Form):
-    q = forms.CharField(label="姓名/拼音/首字母", required=False, max_length=50)
+    q = forms.CharField(label=_("姓名/拼音/首字母"), required=False, max_length=50)
     tag = forms.MultipleChoiceField(
-        label="标签", choices=Tag.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("标签"), choices=Tag.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     age_min = forms.IntegerField(
-        label="最小年龄",
+        label=_("最小年龄"),
         required=False,
         min_value=0,
         max_value=150,
         error_messages={
-            "invalid": "年龄应为整数",
-            "min_value": "年龄不能小于0",
-            "max_value": "年龄不能大于150",
+            "invalid": _("年龄应为整数"),
+            "min_value": _("年龄不能小于0"),
+            "max_value": _("年龄不能大于150"),
         },
     )
     age_max = forms.IntegerField(
-        label="最大年龄",
+        label=_("最大年龄"),
         required=False,
         min_value=0,
         max_value=150,
         error_messages={
-            "invalid": "年龄应为整数",
-            "min_value": "年龄不能小于0",
-            "max_value": "年龄不能大于150",
+            "invalid": _("年龄应为整数"),
+            "min_value": _("年龄不能小于0"),
+            "max_value": _("年龄不能大于150"),
         },
     )
     status = forms.ChoiceField(
-        label="状态",
+        label=_("状态"),
         required=False,
-        choices=[("active", "在册"), ("moved_out", "迁出"), ("deceased", "死亡"), ("all", "全部")],
+        choices=[
+            ("active", _("在册")),
+            ("moved_out", _("迁出")),
+            ("deceased", _("死亡")),
+            ("all", _("全部")),
+        ],
     )
     region = forms.CharField(required=False, max_length=15, widget=forms.HiddenInput)
 
@@ -106,7 +112,7 @@ class ResidentFilterForm(forms.Form):
         data = super().clean() or {}
         low, high = data.get("age_min"), data.get("age_max")
         if low is not None and high is not None and low > high:
-            self.add_error("age_max", "最大年龄不能小于最小年龄")
+            self.add_error("age_max", _("最大年龄不能小于最小年龄"))
         return data
 
 
@@ -114,59 +120,59 @@ class ResidentForm(forms.Form):
     """Create (with region/household) or edit (PII blank = unchanged) a resident.
     `limited=True` (grid workers) keeps only phone and tags."""
 
-    region = forms.ChoiceField(label="所在网格/社区", required=False)
+    region = forms.ChoiceField(label=_("所在网格/社区"), required=False)
     household = forms.TypedChoiceField(
-        label="所属户",
+        label=_("所属户"),
         required=False,
         coerce=int,
         empty_value=None,
-        help_text="先选网格/社区，再选户；暂无户的流动人员可不选",
+        help_text=_("先选网格/社区，再选户；暂无户的流动人员可不选"),
     )
-    name = forms.CharField(label="姓名", max_length=50, required=False)
+    name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     gender = forms.ChoiceField(
-        label="性别", choices=[("", "请选择"), *Resident.Gender.choices], required=False
+        label=_("性别"), choices=[("", _("请选择")), *Resident.Gender.choices], required=False
     )
     birth_date = forms.CharField(
-        label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     id_number = forms.CharField(
-        label="身份证号",
+        label=_("身份证号"),
         required=False,
         max_length=18,
         widget=PiiInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
     phone = forms.CharField(
-        label="手机号",
+        label=_("手机号"),
         required=False,
         max_length=20,
         widget=PiiInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
     relation = forms.ChoiceField(
-        label="与户主关系", choices=Resident.Relation.choices, initial="other"
+        label=_("与户主关系"), choices=Resident.Relation.choices, initial="other"
     )
-    residence_type = forms.ChoiceField(label="居住类型", choices=ResidenceType.choices)
+    residence_type = forms.ChoiceField(label=_("居住类型"), choices=ResidenceType.choices)
     tags = forms.MultipleChoiceField(
-        label="特殊群体标签",
+        label=_("特殊群体标签"),
         choices=Tag.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     disability_kind = forms.ChoiceField(
-        label="残疾类别",
+        label=_("残疾类别"),
         required=False,
         choices=[("", "—"), *ResidentTag.DisabilityKind.choices],
-        help_text="仅“残疾”标签填写",
+        help_text=_("仅“残疾”标签填写"),
     )
     disability_grade = forms.ChoiceField(
-        label="残疾等级",
+        label=_("残疾等级"),
         required=False,
-        choices=[("", "—"), ("1", "一级"), ("2", "二级"), ("3", "三级"), ("4", "四级")],
-        help_text="仅“残疾”标签填写",
+        choices=[("", "—"), ("1", _("一级")), ("2", _("二级")), ("3", _("三级")), ("4", _("四级"))],
+        help_text=_("仅“残疾”标签填写"),
     )
     clear_pii = forms.MultipleChoiceField(
-        label="清除",
+        label=_("清除"),
         required=False,
-        choices=[("id_number", "清除身份证号"), ("phone", "清除手机号")],
+        choices=[("id_number", _("清除身份证号")), ("phone", _("清除手机号"))],
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -182,8 +188,8 @@ class ResidentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.mode = mode
         if mode == "create":
-            _set_choices(self.fields["region"], [("", "请选择"), *(regions or [])])
-            _set_choices(self.fields["household"], [("", "不选（无户）"), *(households or [])])
+            _set_choices(self.fields["region"], [("", _("请选择")), *(regions or [])])
+            _set_choices(self.fields["household"], [("", _("不选（无户）")), *(households or [])])
             _picker(self.fields["region"], "people:household_options", "#id_household")
             del self.fields["clear_pii"]
         else:
@@ -193,7 +199,9 @@ class ResidentForm(forms.Form):
                 masked = {"id_number": resident.id_number_masked, "phone": resident.phone_masked}
                 for key, value in masked.items():
                     self.fields[key].help_text = (
-                        f"当前：{value}；留空表示不修改" if value else "当前未登记"
+                        _("当前：%(value)s；留空表示不修改") % {"value": value}
+                        if value
+                        else _("当前未登记")
                     )
                     self.fields[key].widget.attrs["placeholder"] = value or ""
         if mode == "limited":
@@ -201,7 +209,7 @@ class ResidentForm(forms.Form):
                 if key not in ("phone", "tags", "disability_kind", "disability_grade", "clear_pii"):
                     del self.fields[key]
             if "clear_pii" in self.fields:
-                _set_choices(self.fields["clear_pii"], [("phone", "清除手机号")])
+                _set_choices(self.fields["clear_pii"], [("phone", _("清除手机号"))])
         for key in ("name", "gender", "birth_date"):
             if key in self.fields:
                 self.fields[key].widget.is_required = True
@@ -215,7 +223,7 @@ class ResidentForm(forms.Form):
             and no_disability
             and (data.get("disability_kind") or data.get("disability_grade"))
         ):
-            self.add_error("disability_kind", "只有勾选“残疾”标签时才填写残疾类别和等级")
+            self.add_error("disability_kind", _("只有勾选“残疾”标签时才填写残疾类别和等级"))
         return data
 
     def service_data(self, resident: Resident | None = None) -> dict[str, Any]:
@@ -243,11 +251,11 @@ class ResidentForm(forms.Form):
 
 class RevealForm(forms.Form):
     reason = forms.CharField(
-        label="查看原因",
+        label=_("查看原因"),
         max_length=200,
         required=False,
         widget=forms.TextInput(
-            attrs={"placeholder": "如：办理低保核对身份", "autocomplete": "off"}
+            attrs={"placeholder": _("如：办理低保核对身份"), "autocomplete": "off"}
         ),
     )
 
@@ -258,10 +266,10 @@ class RevealForm(forms.Form):
 
 class PiiLookupForm(forms.Form):
     pii_q = forms.CharField(
-        label="按身份证号或手机号精确查找",
+        label=_("按身份证号或手机号精确查找"),
         max_length=20,
         required=False,
-        widget=PiiInput(attrs={"autocomplete": "off", "placeholder": "完整的身份证号或手机号"}),
+        widget=PiiInput(attrs={"autocomplete": "off", "placeholder": _("完整的身份证号或手机号")}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -270,17 +278,17 @@ class PiiLookupForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    region = forms.ChoiceField(label="迁入网格/社区", required=False)
+    region = forms.ChoiceField(label=_("迁入网格/社区"), required=False)
     to_household = forms.TypedChoiceField(
-        label="迁入的户", required=False, coerce=int, empty_value=None
+        label=_("迁入的户"), required=False, coerce=int, empty_value=None
     )
     relation = forms.ChoiceField(
-        label="与新户户主关系", choices=Resident.Relation.choices, initial="other"
+        label=_("与新户户主关系"), choices=Resident.Relation.choices, initial="other"
     )
     moved_on = forms.CharField(
-        label="迁移日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("迁移日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    reason = forms.CharField(label="原因", max_length=150, required=False)
+    reason = forms.CharField(label=_("原因"), max_length=150, required=False)
 
     def __init__(
         self,
@@ -290,20 +298,20 @@ class MoveForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self.fields["region"], [("", "请选择"), *(regions or [])])
-        _set_choices(self.fields["to_household"], [("", "请选择"), *(households or [])])
+        _set_choices(self.fields["region"], [("", _("请选择")), *(regions or [])])
+        _set_choices(self.fields["to_household"], [("", _("请选择")), *(households or [])])
         _picker(self.fields["region"], "people:household_options", "#id_to_household")
         _style(self)
 
 
 class LeaveForm(forms.Form):
     status = forms.ChoiceField(
-        label="登记类型", choices=[("moved_out", "迁出（离开本县）"), ("deceased", "死亡")]
+        label=_("登记类型"), choices=[("moved_out", _("迁出（离开本县）")), ("deceased", _("死亡"))]
     )
     on = forms.CharField(
-        label="日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    reason = forms.CharField(label="说明", max_length=150, required=False)
+    reason = forms.CharField(label=_("说明"), max_length=150, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -311,20 +319,20 @@ class LeaveForm(forms.Form):
 
 
 class HouseholdForm(forms.Form):
-    region = forms.ChoiceField(label="所在网格/社区", required=False)
+    region = forms.ChoiceField(label=_("所在网格/社区"), required=False)
     number = forms.CharField(
-        label="户编号", max_length=40, required=False, help_text="本社区/村内唯一"
+        label=_("户编号"), max_length=40, required=False, help_text=_("本社区/村内唯一")
     )
-    address = forms.CharField(label="地址", max_length=200, required=False)
-    building = forms.TypedChoiceField(label="楼栋", required=False, coerce=int, empty_value=None)
-    residence_type = forms.ChoiceField(label="户类型", choices=ResidenceType.choices)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    building = forms.TypedChoiceField(label=_("楼栋"), required=False, coerce=int, empty_value=None)
+    residence_type = forms.ChoiceField(label=_("户类型"), choices=ResidenceType.choices)
     phone = forms.CharField(
-        label="联系电话",
+        label=_("联系电话"),
         required=False,
         max_length=20,
         widget=PiiInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
-    clear_phone = forms.BooleanField(label="清除联系电话", required=False)
+    clear_phone = forms.BooleanField(label=_("清除联系电话"), required=False)
 
     def __init__(
         self,
@@ -335,8 +343,8 @@ class HouseholdForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _set_choices(self.fields["region"], [("", "请选择"), *(regions or [])])
-        _set_choices(self.fields["building"], [("", "不选"), *(buildings or [])])
+        _set_choices(self.fields["region"], [("", _("请选择")), *(regions or [])])
+        _set_choices(self.fields["building"], [("", _("不选")), *(buildings or [])])
         _picker(self.fields["region"], "people:building_options", "#id_building")
         for key in ("region", "number", "address"):
             self.fields[key].widget.is_required = True
@@ -345,7 +353,9 @@ class HouseholdForm(forms.Form):
         else:
             masked = household.phone_masked
             self.fields["phone"].help_text = (
-                f"当前：{masked}；留空表示不修改" if masked else "当前未登记"
+                _("当前：%(value)s；留空表示不修改") % {"value": masked}
+                if masked
+                else _("当前未登记")
             )
         _style(self)
 

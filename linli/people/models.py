@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F, Func
 from django.db.models.functions import Length
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.models import RegionScopedModel
 from linli.core.pii import EncryptedTextField, mask_id_number, mask_phone
@@ -31,9 +32,9 @@ class NameFrom(Func):
 
 
 class ResidenceType(models.TextChoices):
-    REGISTERED = "registered", "户籍"
-    RESIDENT = "resident", "常住"
-    FLOATING = "floating", "流动"
+    REGISTERED = "registered", _("户籍")
+    RESIDENT = "resident", _("常住")
+    FLOATING = "floating", _("流动")
 
 
 class Household(RegionScopedModel):
@@ -99,22 +100,22 @@ class Resident(RegionScopedModel):
     """A person living in the county. ID number and phone are encrypted, found by blind index."""
 
     class Gender(models.TextChoices):
-        MALE = "M", "男"
-        FEMALE = "F", "女"
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
 
     class Relation(models.TextChoices):
-        HEAD = "head", "户主"
-        SPOUSE = "spouse", "配偶"
-        CHILD = "child", "子女"
-        PARENT = "parent", "父母"
-        GRANDCHILD = "grandchild", "孙子女"
-        SIBLING = "sibling", "兄弟姐妹"
-        OTHER = "other", "其他"
+        HEAD = "head", _("户主")
+        SPOUSE = "spouse", _("配偶")
+        CHILD = "child", _("子女")
+        PARENT = "parent", _("父母")
+        GRANDCHILD = "grandchild", _("孙子女")
+        SIBLING = "sibling", _("兄弟姐妹")
+        OTHER = "other", _("其他")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "在册"
-        MOVED_OUT = "moved_out", "迁出"
-        DECEASED = "deceased", "死亡"
+        ACTIVE = "active", _("在册")
+        MOVED_OUT = "moved_out", _("迁出")
+        DECEASED = "deceased", _("死亡")
 
     region = models.ForeignKey(
         Region, verbose_name="所在网格/社区", on_delete=models.PROTECT, related_name="residents"
@@ -235,32 +236,32 @@ class Resident(RegionScopedModel):
 class Tag(models.TextChoices):
     """Special groups the plan's services are for (专栏5)."""
 
-    ELDERLY_DIFFICULTY = "elderly_difficulty", "特殊困难老年人"
-    LIVING_ALONE = "living_alone", "独居"
-    EMPTY_NEST = "empty_nest", "空巢"
-    ADVANCED_AGE = "advanced_age", "高龄"
-    DISABLED_CARE = "disabled_care", "失能/半失能"
-    DISABILITY = "disability", "残疾"
-    DIBAO = "dibao", "低保"
-    TEKUN = "tekun", "特困"
-    LEFT_BEHIND_CHILD = "left_behind_child", "留守儿童"
-    CHILD_IN_DIFFICULTY = "child_in_difficulty", "困境儿童"
-    VETERAN = "veteran", "退役军人"
-    PARTY_MEMBER = "party_member", "党员"
-    FAMILY_WITH_INFANT = "family_with_infant", "育龄/婴幼儿家庭"
+    ELDERLY_DIFFICULTY = "elderly_difficulty", _("特殊困难老年人")
+    LIVING_ALONE = "living_alone", _("独居")
+    EMPTY_NEST = "empty_nest", _("空巢")
+    ADVANCED_AGE = "advanced_age", _("高龄")
+    DISABLED_CARE = "disabled_care", _("失能/半失能")
+    DISABILITY = "disability", _("残疾")
+    DIBAO = "dibao", _("低保")
+    TEKUN = "tekun", _("特困")
+    LEFT_BEHIND_CHILD = "left_behind_child", _("留守儿童")
+    CHILD_IN_DIFFICULTY = "child_in_difficulty", _("困境儿童")
+    VETERAN = "veteran", _("退役军人")
+    PARTY_MEMBER = "party_member", _("党员")
+    FAMILY_WITH_INFANT = "family_with_infant", _("育龄/婴幼儿家庭")
 
 
 class ResidentTag(RegionScopedModel):
     """One special-group tag of a resident (with disability kind and grade where it applies)."""
 
     class DisabilityKind(models.TextChoices):
-        VISUAL = "visual", "视力"
-        HEARING = "hearing", "听力"
-        SPEECH = "speech", "言语"
-        PHYSICAL = "physical", "肢体"
-        INTELLECTUAL = "intellectual", "智力"
-        MENTAL = "mental", "精神"
-        MULTIPLE = "multiple", "多重"
+        VISUAL = "visual", _("视力")
+        HEARING = "hearing", _("听力")
+        SPEECH = "speech", _("言语")
+        PHYSICAL = "physical", _("肢体")
+        INTELLECTUAL = "intellectual", _("智力")
+        MENTAL = "mental", _("精神")
+        MULTIPLE = "multiple", _("多重")
 
     resident = models.ForeignKey(
         Resident, verbose_name="居民", on_delete=models.CASCADE, related_name="tags"

@@ -21,13 +21,13 @@ class Region(TimeStampedModel):
         GRID = "grid", _("网格")
 
     class UrbanRural(models.TextChoices):
-        U111 = "111", "111 主城区"
-        U112 = "112", "112 城乡结合区"
-        U121 = "121", "121 镇中心区"
-        U122 = "122", "122 镇乡结合区"
-        U123 = "123", "123 特殊区域"
-        R210 = "210", "210 乡中心区"
-        R220 = "220", "220 村庄"
+        U111 = "111", _("111 主城区")
+        U112 = "112", _("112 城乡结合区")
+        U121 = "121", _("121 镇中心区")
+        U122 = "122", _("122 镇乡结合区")
+        U123 = "123", _("123 特殊区域")
+        R210 = "210", _("210 乡中心区")
+        R220 = "220", _("220 村庄")
 
     CODE_LENGTH: ClassVar[dict[str, int]] = {"county": 12, "town": 12, "community": 12, "grid": 15}
     CHILD_LEVEL: ClassVar[dict[str, str]] = {
@@ -101,11 +101,11 @@ class Building(RegionScopedModel):
     """A building in a grid or community: where households live and facilities stand."""
 
     class Kind(models.TextChoices):
-        RESIDENTIAL = "residential", "住宅"
-        PUBLIC = "public", "公共建筑"
-        COMMERCIAL = "commercial", "商业"
-        MIXED = "mixed", "商住混合"
-        OTHER = "other", "其他"
+        RESIDENTIAL = "residential", _("住宅")
+        PUBLIC = "public", _("公共建筑")
+        COMMERCIAL = "commercial", _("商业")
+        MIXED = "mixed", _("商住混合")
+        OTHER = "other", _("其他")
 
     region = models.ForeignKey(
         Region, verbose_name="所在网格/社区", on_delete=models.PROTECT, related_name="buildings"

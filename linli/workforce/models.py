@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from linli.core.models import RegionScopedModel
 from linli.core.pii import EncryptedTextField, mask_phone
@@ -15,15 +16,15 @@ from linli.regions.models import Region
 
 class Worker(RegionScopedModel):
     class Education(models.TextChoices):
-        JUNIOR = "junior", "初中及以下"
-        SENIOR = "senior", "高中/中专"
-        COLLEGE = "college", "大专"
-        BACHELOR = "bachelor", "本科"
-        POSTGRADUATE = "postgraduate", "研究生"
+        JUNIOR = "junior", _("初中及以下")
+        SENIOR = "senior", _("高中/中专")
+        COLLEGE = "college", _("大专")
+        BACHELOR = "bachelor", _("本科")
+        POSTGRADUATE = "postgraduate", _("研究生")
 
     class Gender(models.TextChoices):
-        MALE = "M", "男"
-        FEMALE = "F", "女"
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
 
     region = models.ForeignKey(
         Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="workers"
@@ -70,19 +71,19 @@ class Position(RegionScopedModel):
     """A post held by a worker at a region; ended posts keep their end date."""
 
     class Kind(models.TextChoices):
-        SECRETARY = "secretary", "党组织书记"
-        DIRECTOR = "director", "居/村委会主任"
-        COMMITTEE = "committee", "两委成员"
-        FULL_TIME = "full_time", "专职社区工作者"
-        GRID_WORKER = "grid_worker", "网格员"
-        CHILD_DIRECTOR = "child_director", "儿童主任"
-        DISASTER_OFFICER = "disaster_officer", "灾害信息员"
-        LEGAL_ADVISOR = "legal_advisor", "法律顾问"
-        MEDIATOR = "mediator", "人民调解员"
-        SPORTS_INSTRUCTOR = "sports_instructor", "社会体育指导员"
-        COMMUNITY_POLICE = "community_police", "社区民警"
-        AUXILIARY_POLICE = "auxiliary_police", "辅警"
-        SOCIAL_WORKER = "social_worker", "社会工作者"
+        SECRETARY = "secretary", _("党组织书记")
+        DIRECTOR = "director", _("居/村委会主任")
+        COMMITTEE = "committee", _("两委成员")
+        FULL_TIME = "full_time", _("专职社区工作者")
+        GRID_WORKER = "grid_worker", _("网格员")
+        CHILD_DIRECTOR = "child_director", _("儿童主任")
+        DISASTER_OFFICER = "disaster_officer", _("灾害信息员")
+        LEGAL_ADVISOR = "legal_advisor", _("法律顾问")
+        MEDIATOR = "mediator", _("人民调解员")
+        SPORTS_INSTRUCTOR = "sports_instructor", _("社会体育指导员")
+        COMMUNITY_POLICE = "community_police", _("社区民警")
+        AUXILIARY_POLICE = "auxiliary_police", _("辅警")
+        SOCIAL_WORKER = "social_worker", _("社会工作者")
 
     worker = models.ForeignKey(
         Worker, verbose_name="工作者", on_delete=models.CASCADE, related_name="positions"
@@ -127,10 +128,10 @@ class Position(RegionScopedModel):
 
 class Certificate(RegionScopedModel):
     class Kind(models.TextChoices):
-        ASSISTANT_SOCIAL_WORKER = "assistant", "助理社会工作师"
-        SOCIAL_WORKER = "social_worker", "社会工作师"
-        SENIOR_SOCIAL_WORKER = "senior", "高级社会工作师"
-        SOCIAL_WORK_DEGREE = "degree", "社会工作专业毕业证书"
+        ASSISTANT_SOCIAL_WORKER = "assistant", _("助理社会工作师")
+        SOCIAL_WORKER = "social_worker", _("社会工作师")
+        SENIOR_SOCIAL_WORKER = "senior", _("高级社会工作师")
+        SOCIAL_WORK_DEGREE = "degree", _("社会工作专业毕业证书")
 
     worker = models.ForeignKey(
         Worker, verbose_name="工作者", on_delete=models.CASCADE, related_name="certificates"
