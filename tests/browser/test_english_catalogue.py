@@ -59,12 +59,22 @@ def test_the_compiled_catalogue_matches_the_po_file():
     stale = []
     with translation.override("en"):
         for e in ENTRIES:
-            msgid = str(e["msgid"])
+            msgid, context = str(e["msgid"]), e.get("msgctxt")
             if "msgid_plural" in e:
-                got = translation.ngettext(msgid, str(e["msgid_plural"]), 2)
+                plural = str(e["msgid_plural"])
+                got = (
+                    translation.npgettext(str(context), msgid, plural, 2)
+                    if context
+                    else translation.ngettext(msgid, plural, 2)
+                )
                 want = e["msgstr[1]"]
             else:
-                got, want = translation.gettext(msgid), e["msgstr"]
+                got = (
+                    translation.pgettext(str(context), msgid)
+                    if context
+                    else translation.gettext(msgid)
+                )
+                want = e["msgstr"]
             if got != want:
                 stale.append((msgid, got, want))
     assert not stale, f"run `manage.py compilemessages`: {stale[:5]}"
