@@ -1,0 +1,83 @@
+"""The prepared INSERT stores a row exactly as save() would (ADR 0093)."""
+
+from __future__ import annotations
+
+import pytest
+
+from linli.cases.models import Case, CaseCategory, CaseEvent
+from linli.core.fast_insert import insert_new
+from linli.regions.models import Region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def grid() -> Region:
+    county = Region.objects.create(code="340223000000", name="南陵县", level="county")
+    town = Region.objects.create(code="340223100000", name="籍山镇", level="town", parent=county)
+    community = Region.objects.create(
+        code="340223100001", name="春谷社区", level="community", parent=town
+    )
+    return Region.objects.create(
+        code="340223100001001", name="第一网格", level="grid", parent=community
+    )
+
+
+def _case(grid: Region) -> Case:
+    category, _ = CaseCategory.objects.get_or_create(
+        code="bench-garbage", defaults={"name": "垃圾未清运"}
+    )
+    return Case(
+        region=grid,
+        category=category,
+        source="resident",
+        description="小区门口垃圾三天没有清运",
+        address="春谷路 8 号",
+        lng=118.33,
+        lat=30.92,
+        reporter_name="张三",
+        reporter_phone="13800000001",
+        reporter_phone_hash="hash",
+    )
+
+
+def _stored(model, pk):  # type: ignore[no-untyped-def]
+    row = model.objects.get(pk=pk)
+    moments = {"id", "created_at", "updated_at"}  # differ between any two rows
+    values = {f.attname: getattr(row, f.attname) for f in model._meta.concrete_fields}
+    return {k: v for k, v in values.items() if k not in moments}, row
+
+
+def test_a_case_is_stored_as_save_stores_it(grid: Region):
+    by_save, by_insert = _case(grid), _case(grid)
+    by_insert.category = by_save.category
+    by_save.save()
+    insert_new(by_insert)
+
+    assert by_insert.pk is not None and by_insert.pk != by_save.pk
+    assert by_insert._state.adding is False
+    saved, _ = _stored(Case, by_save.pk)
+    inserted, inserted_row = _stored(Case, by_insert.pk)
+    assert inserted == saved
+    assert inserted_row.region_code == grid.code
+    assert inserted_row.reporter_phone == "13800000001"  # encrypted at rest, read back clear
+    assert inserted_row.created_at is not None and inserted_row.updated_at is not None
+
+
+def test_an_event_keeps_its_json(grid: Region):
+    case = _case(grid)
+    insert_new(case)
+    event = CaseEvent(
+        case=case, region=grid, actor_label="张三", action="report", data={"来源": "resident"}
+    )
+    insert_new(event)
+    assert CaseEvent.objects.get(pk=event.pk).data == {"来源": "resident"}
+
+
+def test_audited_models_and_saved_rows_are_refused(grid: Region):
+    with pytest.raises(TypeError):
+        insert_new(Region(code="340223100002", name="新社区", level="community"))
+    case = _case(grid)
+    case.save()
+    with pytest.raises(ValueError):
+        insert_new(case)

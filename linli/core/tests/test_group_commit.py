@@ -1,0 +1,170 @@
+"""Group commit: concurrent writes share one commit, each keeps its own outcome (ADR 0093)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import OperationalError, connection, transaction
+
+from linli.core.group_commit import GroupCommitter, run_in_group_commit
+from linli.core.middleware import RequestContext, current_request
+from linli.regions.models import Region
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _grid(code: str) -> Callable[[], int]:
+    def work() -> int:
+        # A county needs no parent: the simplest row a write can make.
+        return Region.objects.create(code=code, name=f"县{code[-3:]}", level="county").pk
+
+    return work
+
+
+class _Caller(threading.Thread):
+    """One request thread: submits its work and keeps what came back."""
+
+    def __init__(self, committer: GroupCommitter, work: Callable[[], Any]) -> None:
+        super().__init__()
+        self.committer, self.work = committer, work
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.committer.run(self.work)
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            connection.close()
+
+
+def _while_leading(committer: GroupCommitter, followers: list[Callable[[], Any]]) -> list[_Caller]:
+    """A first caller leads and holds its transaction open until every follower has queued;
+    returns the followers' threads once all have finished."""
+    gate = threading.Event()
+
+    def first() -> int:
+        gate.wait(10)
+        return _grid("340223001001901")()
+
+    leader = _Caller(committer, first)
+    leader.start()
+    while not committer._leading:  # the leader has taken its batch
+        threading.Event().wait(0.001)
+    callers = [_Caller(committer, work) for work in followers]
+    for caller in callers:
+        caller.start()
+    while len(committer._queue) < len(callers):
+        threading.Event().wait(0.001)
+    gate.set()
+    for thread in (leader, *callers):
+        thread.join(10)
+    assert leader.error is None
+    return callers
+
+
+def test_waiting_writes_share_one_commit_and_each_gets_its_own_row():
+    committer = GroupCommitter()
+    codes = [f"340223001001{n:03d}" for n in range(1, 6)]
+    callers = _while_leading(committer, [_grid(code) for code in codes])
+
+    assert [c.error for c in callers] == [None] * 5
+    assert committer.batches == 2  # the leader's own, then the five that queued behind it
+    assert committer.works == 6
+    ids = dict(Region.objects.filter(code__in=codes).values_list("code", "pk"))
+    assert [c.result for c in callers] == [ids[code] for code in codes]
+
+
+def test_a_failing_write_is_rolled_back_alone():
+    committer = GroupCommitter()
+
+    def broken() -> None:
+        _grid("340223001001002")()
+        raise ValueError("这一条出错")
+
+    works = [_grid("340223001001001"), broken, _grid("340223001001003")]
+    callers = _while_leading(committer, works)
+
+    assert callers[0].error is None and callers[2].error is None
+    assert isinstance(callers[1].error, ValueError)
+    assert committer.batches == 2
+    codes = set(Region.objects.values_list("code", flat=True))
+    assert codes == {"340223001001901", "340223001001001", "340223001001003"}
+
+
+def test_a_failed_commit_fails_every_write_of_the_batch():
+    committer = GroupCommitter()
+
+    def breaks_the_commit() -> None:
+        _grid("340223001001002")()
+
+        def refuse() -> None:
+            del connection.commit  # once: the connection is used again afterwards
+            raise OperationalError("disk I/O error")
+
+        connection.commit = refuse  # type: ignore[method-assign]
+
+    callers = _while_leading(committer, [_grid("340223001001001"), breaks_the_commit])
+
+    assert all(isinstance(c.error, OperationalError) for c in callers)
+    assert not Region.objects.filter(code__in=["340223001001001", "340223001001002"]).exists()
+
+
+def test_callbacks_run_after_the_shared_commit_and_not_for_failed_work():
+    committer = GroupCommitter()
+    seen: list[tuple[str, bool]] = []
+
+    def with_callback(name: str, fail: bool) -> Callable[[], None]:
+        def work() -> None:
+            transaction.on_commit(lambda: seen.append((name, connection.in_atomic_block)))
+            if fail:
+                raise ValueError(name)
+
+        return work
+
+    _while_leading(committer, [with_callback("甲", False), with_callback("乙", True)])
+
+    assert seen == [("甲", False)]
+
+
+def test_work_runs_in_its_callers_request_context():
+    committer = GroupCommitter()
+    gate = threading.Event()
+    seen: list[str | None] = []
+
+    def first() -> None:
+        gate.wait(10)
+
+    def read_context() -> None:
+        context = current_request.get()
+        seen.append(context.ip_address if context else None)
+
+    def caller() -> None:
+        current_request.set(RequestContext(user=None, ip_address="10.0.0.7"))
+        committer.run(read_context)
+        connection.close()
+
+    leader = _Caller(committer, first)
+    leader.start()
+    while not committer._leading:
+        threading.Event().wait(0.001)
+    follower = threading.Thread(target=caller)
+    follower.start()
+    while not committer._queue:
+        threading.Event().wait(0.001)
+    gate.set()
+    leader.join(10)
+    follower.join(10)
+    assert seen == ["10.0.0.7"]
+
+
+def test_inside_a_transaction_the_work_runs_there():
+    with transaction.atomic():
+        pk = run_in_group_commit(_grid("340223001001001"))
+        transaction.set_rollback(True)
+    assert pk is not None
+    assert not Region.objects.filter(pk=pk).exists()
