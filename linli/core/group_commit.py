@@ -75,6 +75,8 @@ class GroupCommitter:
         return ticket.result  # type: ignore[no-any-return]
 
     def _commit(self, batch: list[_Ticket]) -> None:
+        if len(batch) == 1:  # alone: a plain transaction, no savepoint
+            return self._commit_alone(batch[0])
         try:
             with transaction.atomic(using=self.using):
                 for ticket in batch:
@@ -95,6 +97,19 @@ class GroupCommitter:
             self.works += len(batch)
             for ticket in batch:
                 ticket.done = True
+
+    def _commit_alone(self, ticket: _Ticket) -> None:
+        try:
+            with transaction.atomic(using=self.using):
+                ticket.result = ticket.context.run(ticket.work)
+        except BaseException as exc:
+            ticket.error = exc
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            self.batches += 1
+            self.works += 1
+            ticket.done = True
 
 
 _committers: dict[str, GroupCommitter] = {}

@@ -168,3 +168,17 @@ def test_inside_a_transaction_the_work_runs_there():
         transaction.set_rollback(True)
     assert pk is not None
     assert not Region.objects.filter(pk=pk).exists()
+
+
+def test_a_lone_failing_write_leaves_nothing():
+    committer = GroupCommitter()
+
+    def broken() -> None:
+        _grid("340223001001001")()
+        raise ValueError("出错")
+
+    with pytest.raises(ValueError):
+        committer.run(broken)
+    assert committer.batches == 1
+    assert not Region.objects.filter(code="340223001001001").exists()
+    assert committer.run(_grid("340223001001002")) is not None
