@@ -221,6 +221,12 @@ def birth_age(birth: datetime.date, day: datetime.date) -> int:
     return years - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def _keep(values: dict[str, Any], **optional: Any) -> None:
+    """Set the optional values a row gives, in order; a blank one (None or "") is left out,
+    so that the stored value stays."""
+    values.update((k, v) for k, v in optional.items() if v is not None and v != "")
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime.date | Decimal):
         return str(value)
@@ -287,7 +293,8 @@ class TableSpec:
         return self._existing(ctx, chunk)
 
     def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
-        raise NotImplementedError
+        """The write phase for a batch (second pass); by default the upsert by natural key."""
+        self._upsert(ctx, chunk, report)
 
     def finish_check(self, ctx: Context) -> Mapping[int, list[str]]:
         """Rules that need the whole file (after the first pass): errors by row number."""
@@ -301,7 +308,10 @@ class TableSpec:
 
     # -- helpers shared by the simple (one model, no children) registries --
 
-    def _region(self, row: Mapping[str, str], ctx: Context, parsed: Parsed) -> None:
+    def _start(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        """Every parse's prologue: a new `Parsed` with the row's region checked (its errors
+        come first) and set in `values`."""
+        parsed = Parsed(number)
         ref = ctx.region(
             row.get("region", ""), self.region_levels, parsed.errors, registry=self.registry
         )
@@ -309,9 +319,18 @@ class TableSpec:
             parsed.region = ref
             parsed.values["region_id"] = ref.id
             parsed.values["region_code"] = ref.code
+        return parsed
 
     def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
         raise NotImplementedError
+
+    def _in_regions(self, chunk: Sequence[Parsed], by: str, *fields: str) -> Any:
+        """The stored rows (`fields`) in the batch's regions whose `by` one of its rows has:
+        what `_existing` keys by the natural key."""
+        return self.model.objects.filter(  # type: ignore[attr-defined]
+            region_id__in={p.region.id for p in chunk if p.region},
+            **{f"{by}__in": {p.values[by] for p in chunk}},
+        ).values(*fields)
 
     def _changes(self, parsed: Parsed, current: Mapping[str, Any]) -> dict[str, Any]:
         """The values of `parsed` that differ from the stored row (PII compared by hash)."""
@@ -455,6 +474,19 @@ class OrgLookup:
             lookup = ctx.lookups["orgs"] = cls.load(ctx.scope)
         return cast(OrgLookup, lookup)
 
+    def find_above(self, text: str, regions: Mapping[str, RegionRef], code: str) -> list[OrgRow]:
+        """`find` in the region of `code` and the regions above it (the nearest that has one)."""
+        return self.find(text, region_chain(regions, code))
+
+    def resolve_above(
+        self, what: str, text: str, regions: Mapping[str, RegionRef], code: str
+    ) -> tuple[OrgRow | None, str | None]:
+        """The one organisation `text` names from the region of `code` or above (by credit code
+        or exact name), or the error that it names none or several."""
+        found = self.find_above(text, regions, code)
+        message = org_reference_error(what, text, found, _("本行区划或上级区划中"))
+        return (None, message) if message else (found[0], None)
+
     def find(
         self, text: str, regions: Sequence[RegionRef], kind: str | None = None
     ) -> list[OrgRow]:
@@ -566,33 +598,30 @@ class BuildingSpec(TableSpec):
     )
 
     def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
-        parsed = Parsed(number)
-        errors = parsed.errors
-        self._region(row, ctx, parsed)
-        values = parsed.values
+        parsed = self._start(row, number, ctx)
+        errors, values = parsed.errors, parsed.values
         values["name"] = cells.text(
             row.get("name", ""), "楼栋名称", errors, max_length=100, required=True
         )
         values["address"] = cells.text(
             row.get("address", ""), "地址", errors, max_length=200, required=True
         )
-        optional = {
-            "kind": cells.choice(row.get("kind", ""), "类型", errors, self.KINDS),
-            "floors": cells.integer(row.get("floors", ""), "层数", errors, minimum=0, maximum=200),
-            "units": cells.integer(row.get("units", ""), "单元数", errors, minimum=0, maximum=100),
-            "lng": cells.number(row.get("lng", ""), "经度", errors, minimum=73, maximum=136),
-            "lat": cells.number(row.get("lat", ""), "纬度", errors, minimum=3, maximum=54),
-        }
-        values.update({k: v for k, v in optional.items() if v is not None})
+        _keep(
+            values,
+            kind=cells.choice(row.get("kind", ""), "类型", errors, self.KINDS),
+            floors=cells.integer(row.get("floors", ""), "层数", errors, minimum=0, maximum=200),
+            units=cells.integer(row.get("units", ""), "单元数", errors, minimum=0, maximum=100),
+            lng=cells.number(row.get("lng", ""), "经度", errors, minimum=73, maximum=136),
+            lat=cells.number(row.get("lat", ""), "纬度", errors, minimum=3, maximum=54),
+        )
         if parsed.region is not None and values["address"]:
             parsed.key = (parsed.region.id, values["address"])
         return parsed
 
     def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
-        rows: Any = Building.objects.filter(
-            region_id__in={p.region.id for p in chunk if p.region},
-            address__in={p.values["address"] for p in chunk},
-        ).values(
+        rows = self._in_regions(
+            chunk,
+            "address",
             "id",
             "region_id",
             "region_code",
@@ -605,9 +634,6 @@ class BuildingSpec(TableSpec):
             "lat",
         )
         return {(r["region_id"], r["address"]): r for r in rows}
-
-    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
-        self._upsert(ctx, chunk, report)
 
     def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
         kinds = dict(Building.Kind.choices)
@@ -664,10 +690,8 @@ class HouseholdSpec(BuildingLookup, TableSpec):
     )
 
     def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
-        parsed = Parsed(number)
-        errors = parsed.errors
-        self._region(row, ctx, parsed)
-        values = parsed.values
+        parsed = self._start(row, number, ctx)
+        errors, values = parsed.errors, parsed.values
         values["number"] = cells.text(
             row.get("number", ""), "户编号", errors, max_length=40, required=True
         )
@@ -677,9 +701,12 @@ class HouseholdSpec(BuildingLookup, TableSpec):
         building = cells.text(row.get("building", ""), "楼栋地址", errors, max_length=200)
         if building:
             parsed.extra["building"] = building
-        residence_type = cells.choice(row.get("residence_type", ""), "户类型", errors, self.TYPES)
-        if residence_type:
-            values["residence_type"] = residence_type
+        _keep(
+            values,
+            residence_type=cells.choice(
+                row.get("residence_type", ""), "户类型", errors, self.TYPES
+            ),
+        )
         phone = cells.mobile(row.get("phone", ""), "联系电话", errors)
         if phone:
             values["phone"] = phone
@@ -723,9 +750,6 @@ class HouseholdSpec(BuildingLookup, TableSpec):
             "phone_hash",
         )
         return {(r["region_code"][:12], r["number"]): r for r in rows}
-
-    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
-        self._upsert(ctx, chunk, report)
 
     def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
         types = dict(Household._meta.get_field("residence_type").choices or ())
@@ -1340,10 +1364,8 @@ class OrganisationSpec(TableSpec):
     )
 
     def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
-        parsed = Parsed(number)
-        errors = parsed.errors
-        self._region(row, ctx, parsed)
-        values = parsed.values
+        parsed = self._start(row, number, ctx)
+        errors, values = parsed.errors, parsed.values
         values["name"] = cells.text(
             row.get("name", ""), "名称", errors, max_length=150, required=True
         )
@@ -1375,25 +1397,21 @@ class OrganisationSpec(TableSpec):
             flag = cells.boolean(row.get(key, ""), header, errors)
             if flag is not None:
                 values[key] = flag
-        contact = cells.text(row.get("contact_name", ""), "联系人", errors, max_length=50)
-        if contact:
-            values["contact_name"] = contact
-        phone = cells.contact_phone(row.get("contact_phone", ""), "联系电话", errors)
-        if phone:
-            values["contact_phone"] = phone
-        founded = cells.date(row.get("founded_on", ""), "成立日期", errors)
-        if founded:
-            values["founded_on"] = founded
+        _keep(
+            values,
+            contact_name=cells.text(row.get("contact_name", ""), "联系人", errors, max_length=50),
+            contact_phone=cells.contact_phone(row.get("contact_phone", ""), "联系电话", errors),
+            founded_on=cells.date(row.get("founded_on", ""), "成立日期", errors),
+        )
         if parsed.region is not None and values["name"] and values["kind"]:
             parsed.key = (parsed.region.id, values["kind"], values["name"])
         return parsed
 
     def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
         # Organisations are few: the contact phone (no blind index) is compared decrypted.
-        rows: Any = Organisation.objects.filter(
-            region_id__in={p.region.id for p in chunk if p.region},
-            name__in={p.values["name"] for p in chunk},
-        ).values(
+        rows = self._in_regions(
+            chunk,
+            "name",
             "id",
             "region_id",
             "region_code",
@@ -1456,19 +1474,18 @@ class OrganisationSpec(TableSpec):
             if not text:
                 continue
             node = nodes[key]
-            found = combined.find(text, region_chain(ctx.regions, code))
-            message = org_reference_error(_("上级组织"), text, found, _("本行区划或上级区划中"))
-            if message:
-                errors[number].append(message)
-            elif found[0].id == node.id:
+            parent, message = combined.resolve_above(_("上级组织"), text, ctx.regions, code)
+            if parent is None:
+                errors[number].append(cast(str, message))
+            elif parent.id == node.id:
                 errors[number].append(_("上级组织不能是本组织"))
-            elif node.kind == Organisation.Kind.PARTY and found[0].kind != node.kind:
+            elif node.kind == Organisation.Kind.PARTY and parent.kind != node.kind:
                 errors[number].append(
                     _("党组织的上级组织应为党组织（“%(name)s”是%(kind)s）")
-                    % {"name": found[0].name[:40], "kind": kinds.get(found[0].kind, "")}
+                    % {"name": parent.name[:40], "kind": kinds.get(parent.kind, "")}
                 )
             else:
-                parents[node.id] = found[0].id
+                parents[node.id] = parent.id
         for number, key, *_rest in file_orgs:
             own = nodes[key].id
             if own not in parents:
@@ -1502,7 +1519,7 @@ class OrganisationSpec(TableSpec):
         updates: list[tuple[int, dict[str, Any]]] = []
         for number, key, region_code, text in links:
             row = lookup.by_key.get(key)
-            found = lookup.find(text, region_chain(regions, region_code))
+            found = lookup.find_above(text, regions, region_code)
             if row is None or len(found) != 1:  # pragma: no cover - a concurrent change
                 raise Conflict(
                     "import_conflict",
@@ -1631,10 +1648,8 @@ class FacilitySpec(BuildingLookup, TableSpec):
         ctx.lookups["facility_types"] = types
 
     def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
-        parsed = Parsed(number)
-        errors = parsed.errors
-        self._region(row, ctx, parsed)
-        values = parsed.values
+        parsed = self._start(row, number, ctx)
+        errors, values = parsed.errors, parsed.values
         type_text = row.get("type", "")
         found = ctx.lookups["facility_types"].get(type_text) if type_text else None
         if not type_text:
@@ -1651,32 +1666,30 @@ class FacilitySpec(BuildingLookup, TableSpec):
         values["name"] = cells.text(
             row.get("name", ""), "名称", errors, max_length=150, required=True
         )
-        optional: dict[str, Any] = {
-            "address": cells.text(row.get("address", ""), "地址", errors, max_length=200) or None,
-            "lng": cells.number(row.get("lng", ""), "经度", errors, minimum=73, maximum=136),
-            "lat": cells.number(row.get("lat", ""), "纬度", errors, minimum=3, maximum=54),
-            "building_area_m2": cells.decimal(
+        _keep(
+            values,
+            address=cells.text(row.get("address", ""), "地址", errors, max_length=200),
+            lng=cells.number(row.get("lng", ""), "经度", errors, minimum=73, maximum=136),
+            lat=cells.number(row.get("lat", ""), "纬度", errors, minimum=3, maximum=54),
+            building_area_m2=cells.decimal(
                 row.get("building_area_m2", ""),
                 "建筑面积（平方米）",
                 errors,
                 maximum=Decimal("99999999.99"),
                 places=2,
             ),
-            "weekday_hours": cells.text(
+            weekday_hours=cells.text(
                 row.get("weekday_hours", ""), "工作日开放时间", errors, max_length=50
-            )
-            or None,
-            "extended_evening": cells.boolean(
+            ),
+            extended_evening=cells.boolean(
                 row.get("extended_evening", ""), "工作日延时开放", errors
             ),
-            "weekend_open": cells.boolean(row.get("weekend_open", ""), "周末开放", errors),
-            "operator_name": cells.text(
+            weekend_open=cells.boolean(row.get("weekend_open", ""), "周末开放", errors),
+            operator_name=cells.text(
                 row.get("operator_name", ""), "运营方", errors, max_length=150
-            )
-            or None,
-            "status": cells.choice(row.get("status", ""), "状态", errors, self.STATUSES),
-        }
-        values.update({k: v for k, v in optional.items() if v is not None})
+            ),
+            status=cells.choice(row.get("status", ""), "状态", errors, self.STATUSES),
+        )
         building = cells.text(row.get("building", ""), "楼栋地址", errors, max_length=200)
         if building:
             parsed.extra["building"] = building
@@ -1694,20 +1707,20 @@ class FacilitySpec(BuildingLookup, TableSpec):
             text = parsed.extra.get("operator")
             if not text or parsed.region is None:
                 continue
-            found = OrgLookup.of(ctx).find(text, region_chain(ctx.regions, parsed.region.code))
-            message = org_reference_error(_("运营主体"), text, found, _("本行区划或上级区划中"))
-            if message:
-                parsed.errors.append(message)
+            operator, message = OrgLookup.of(ctx).resolve_above(
+                _("运营主体"), text, ctx.regions, parsed.region.code
+            )
+            if operator is None:
+                parsed.errors.append(cast(str, message))
                 continue
-            parsed.values["operator_id"] = found[0].id
+            parsed.values["operator_id"] = operator.id
             if not parsed.extra.get("exists") and "operator_name" not in parsed.values:
-                parsed.values["operator_name"] = found[0].name  # as the facility page does
+                parsed.values["operator_name"] = operator.name  # as the facility page does
 
     def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
-        rows: Any = Facility.objects.filter(
-            region_id__in={p.region.id for p in chunk if p.region},
-            name__in={p.values["name"] for p in chunk},
-        ).values(
+        rows = self._in_regions(
+            chunk,
+            "name",
             "id",
             "region_id",
             "region_code",
@@ -1726,9 +1739,6 @@ class FacilitySpec(BuildingLookup, TableSpec):
             "status",
         )
         return {(r["region_id"], r["type_id"], r["name"]): r for r in rows}
-
-    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
-        self._upsert(ctx, chunk, report)
 
     def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
         statuses = dict(Facility.Status.choices)
@@ -1822,10 +1832,8 @@ class WorkerSpec(TableSpec):
         ctx.lookups["position_labels"] = _choice_labels(position.Kind)  # type: ignore[attr-defined]
 
     def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
-        parsed = Parsed(number)
-        errors = parsed.errors
-        self._region(row, ctx, parsed)
-        values = parsed.values
+        parsed = self._start(row, number, ctx)
+        errors, values = parsed.errors, parsed.values
         values["name"] = cells.text(
             row.get("name", ""), "姓名", errors, max_length=50, required=True
         )
@@ -1842,17 +1850,14 @@ class WorkerSpec(TableSpec):
         if phone:
             values["phone"] = phone
             values["phone_hash"] = ctx.hash(phone)
-        education = cells.choice(
-            row.get("education", ""), "学历", errors, ctx.lookups["educations"]
+        _keep(
+            values,
+            education=cells.choice(
+                row.get("education", ""), "学历", errors, ctx.lookups["educations"]
+            ),
+            employed_since=cells.date(row.get("employed_since", ""), "入职日期", errors),
+            is_active=cells.boolean(row.get("is_active", ""), "在岗", errors),
         )
-        if education:
-            values["education"] = education
-        since = cells.date(row.get("employed_since", ""), "入职日期", errors)
-        if since:
-            values["employed_since"] = since
-        active = cells.boolean(row.get("is_active", ""), "在岗", errors)
-        if active is not None:
-            values["is_active"] = active
         positions: list[str] = []
         for label in cells.split_list(row.get("positions", "")):
             kind = ctx.lookups["positions"].get(label)
@@ -1878,11 +1883,9 @@ class WorkerSpec(TableSpec):
         return parsed
 
     def _existing(self, ctx: Context, chunk: Sequence[Parsed]) -> dict[Hashable, dict[str, Any]]:
-        worker = _workforce_model("Worker")
-        rows = worker.objects.filter(  # type: ignore[attr-defined]
-            region_id__in={p.region.id for p in chunk if p.region},
-            name__in={p.values["name"] for p in chunk},
-        ).values(
+        rows = self._in_regions(
+            chunk,
+            "name",
             "id",
             "region_id",
             "region_code",
@@ -2026,9 +2029,10 @@ class WorkerRecords(TableSpec):
         _column("出生日期", "birth_date", False, "工作者的出生日期，如 1985-06-01。", ""),
     )
 
-    def _parse_worker(self, row: Mapping[str, str], parsed: Parsed, ctx: Context) -> None:
+    def _start_worker(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
+        """`_start`, and the worker the row names (`extra["worker"]`: identity, birth date)."""
+        parsed = self._start(row, number, ctx)
         errors = parsed.errors
-        self._region(row, ctx, parsed)
         name = cells.text(row.get("name", ""), "姓名", errors, max_length=50, required=True)
         phone = cells.mobile(row.get("phone", ""), "手机号", errors)
         birth = cells.date(row.get("birth_date", ""), "出生日期", errors)
@@ -2044,6 +2048,7 @@ class WorkerRecords(TableSpec):
                 else (parsed.region.id, name, "birth", birth)
             )
             parsed.extra["worker"] = (identity, birth)
+        return parsed
 
     def _resolve_workers(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
         """`values["worker_id"]` for every row, or the error that no or several workers match."""
@@ -2117,9 +2122,6 @@ class WorkerRecords(TableSpec):
 
     compared_fields: ClassVar[tuple[str, ...]] = ()
 
-    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
-        self._upsert(ctx, chunk, report)
-
     def _worker_export(self, scope: Scope, *fields: str) -> Iterator[dict[str, Any]]:
         rows = (
             self.model.objects.visible_to(scope)  # type: ignore[attr-defined]
@@ -2188,10 +2190,8 @@ class CertificateSpec(WorkerRecords):
         ctx.lookups["certificate_kinds"] = {**kinds, **CERTIFICATE_ALIASES}
 
     def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
-        parsed = Parsed(number)
-        errors = parsed.errors
-        values = parsed.values
-        self._parse_worker(row, parsed, ctx)
+        parsed = self._start_worker(row, number, ctx)
+        errors, values = parsed.errors, parsed.values
         kind_text = row.get("kind", "")
         if not kind_text:
             errors.append(_("请填写证书"))
@@ -2262,23 +2262,19 @@ class TrainingSpec(WorkerRecords):
         return _workforce_model("Training")
 
     def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
-        parsed = Parsed(number)
-        errors = parsed.errors
-        values = parsed.values
-        self._parse_worker(row, parsed, ctx)
+        parsed = self._start_worker(row, number, ctx)
+        errors, values = parsed.errors, parsed.values
         course = cells.text(
             row.get("course", ""), "培训课程", errors, max_length=150, required=True
         )
         days = self._days(row.get("days", ""), errors)
         started = cells.date(row.get("started_on", ""), "培训日期", errors, required=True)
-        organiser = cells.text(row.get("organiser", ""), "主办单位", errors, max_length=100)
-        if organiser:
-            values["organiser"] = organiser
-        rotation = cells.boolean(row.get("is_rotation", ""), "集中轮训", errors)
-        if rotation is not None:
-            values["is_rotation"] = rotation
-        if days is not None:
-            values["days"] = days
+        _keep(
+            values,
+            organiser=cells.text(row.get("organiser", ""), "主办单位", errors, max_length=100),
+            is_rotation=cells.boolean(row.get("is_rotation", ""), "集中轮训", errors),
+            days=days,
+        )
         if course and started:
             values["course"] = course
             values["started_on"] = started
@@ -2357,10 +2353,8 @@ class MembershipSpec(TableSpec):
     )
 
     def parse(self, row: Mapping[str, str], number: int, ctx: Context) -> Parsed:
-        parsed = Parsed(number)
-        errors = parsed.errors
-        values = parsed.values
-        self._region(row, ctx, parsed)
+        parsed = self._start(row, number, ctx)
+        errors, values = parsed.errors, parsed.values
         organisation = cells.text(
             row.get("organisation", ""), "组织", errors, max_length=150, required=True
         )
@@ -2379,12 +2373,11 @@ class MembershipSpec(TableSpec):
         name = cells.text(row.get("name", ""), "姓名", errors, max_length=50)
         if name:
             parsed.extra["name"] = name
-        role = cells.choice(row.get("role", ""), "职务", errors, self.ROLES)
-        if role:
-            values["role"] = role
-        joined = cells.date(row.get("joined_on", ""), "加入日期", errors)
-        if joined:
-            values["joined_on"] = joined
+        _keep(
+            values,
+            role=cells.choice(row.get("role", ""), "职务", errors, self.ROLES),
+            joined_on=cells.date(row.get("joined_on", ""), "加入日期", errors),
+        )
         if parsed.region is not None and organisation and id_hash:
             parsed.extra["organisation"] = (organisation, org_kind or None)
             parsed.key = (parsed.region.id, organisation, org_kind or "", id_hash)
@@ -2463,9 +2456,6 @@ class MembershipSpec(TableSpec):
             if row is not None:
                 found[p.key] = row
         return found
-
-    def write_chunk(self, ctx: Context, chunk: Sequence[Parsed], report: ImportReport) -> None:
-        self._upsert(ctx, chunk, report)
 
     def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
         roles = dict(Membership.Role.choices)
