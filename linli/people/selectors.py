@@ -605,7 +605,7 @@ def grid_overview(principal: Any, *, q: str | None = None) -> GridOverview:
         .annotate(n=Count("id"))
         .values_list("tag", "n")
     )
-    labels = dict(Tag.choices)
+    labels = {code: str(label) for code, label in Tag.choices}  # in the page's language
     tag_counts = [(tag, labels[tag], counts[tag]) for tag in Tag.values if counts.get(tag)]
     resident_count = (
         Resident.objects.visible_to(principal).filter(status=Resident.Status.ACTIVE).count()
