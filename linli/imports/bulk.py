@@ -19,6 +19,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from linli.core.pii import EncryptedTextField, encrypt
+from linli.imports.crypto import BatchCipher
 
 _IDENTITY_TYPES = (models.CharField, models.TextField, models.ForeignKey, models.IntegerField)
 
@@ -73,6 +74,8 @@ class TableWriter:
         now = timezone.now()
         self.now = now
         self._now_param = connection.ops.adapt_datetimefield_value(now)
+        self.encrypted = [f.attname for f in self.fields if isinstance(f, EncryptedTextField)]
+        self._cipher: BatchCipher | None = None
         self._plan = [
             (
                 f.attname,
@@ -89,8 +92,24 @@ class TableWriter:
             return value
         return convert(value)
 
+    def _encrypt_all(self, rows: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The rows with their encrypted fields' plain values encrypted, a batch per field
+        (crypto.BatchCipher: a third of the time of one `encrypt` per value)."""
+        for attname in self.encrypted:
+            plain = [i for i, row in enumerate(rows) if type(row.get(attname)) is str]
+            if not plain:
+                continue
+            if self._cipher is None:
+                self._cipher = BatchCipher()
+            tokens = self._cipher.encrypt_many([rows[i][attname] for i in plain])
+            for i, token in zip(plain, tokens, strict=True):
+                rows[i] = {**rows[i], attname: token.encode()}
+        return rows
+
     def insert(self, rows: Iterable[Mapping[str, Any]]) -> int:
         params = []
+        if self.encrypted:
+            rows = self._encrypt_all(list(rows))
         now = self._now_param
         for row in rows:
             values = []

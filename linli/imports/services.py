@@ -14,6 +14,7 @@ stays with it. Exports are jobs too when they are large.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime
 import io
 import logging
@@ -139,10 +140,45 @@ def _present_columns(spec: TableSpec, headers: list[str]) -> list[tuple[str, str
 def _rows(
     spec: TableSpec, data: bytes, filename: str | None
 ) -> Iterator[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, {column key: cell text}) for every non-blank data row, as
+    `core.tabular.iter_table` reads them (it checks the header row)."""
     headers, rows = tabular.iter_table(data, filename=filename)
     present = _present_columns(spec, headers)
+    if tabular.format_of(filename, data) == "csv":
+        del rows  # its decoded copy of the file
+        yield from _csv_rows(data, present)
+        return
     for row in rows:
         yield row.number, {key: row[header] for header, key in present}
+
+
+def _csv_rows(data: bytes, present: list[tuple[str, str]]) -> Iterator[tuple[int, dict[str, str]]]:
+    """`_rows` for a CSV file, a cell read only if the table has its column.
+
+    The same text as `tabular.cell_text` gives (tested): for a string that is `strip()`, unless
+    the cell holds a BOM or starts with an apostrophe (an exported formula-like text), which
+    only `cell_text` undoes — when the file has either character anywhere, every cell goes
+    through `cell_text`. Reading a county's residents this way takes a fifth of the time."""
+    for encoding in ("utf-8-sig", "gb18030"):  # as tabular reads CSV
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes almost any byte string
+        raise ValidationFailed("file_unreadable", _("无法识别 CSV 文件的编码，请另存为 UTF-8"))
+    clean: Callable[[str], str] = (
+        tabular.cell_text if "\ufeff" in text or "'" in text else str.strip
+    )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    del text
+    header = [tabular.cell_text(cell) for cell in next(reader)]
+    columns = [(header.index(name), key) for name, key in present]
+    for number, cells in enumerate(reader, start=2):
+        if not any(map(clean, cells)):
+            continue  # a blank row
+        width = len(cells)
+        yield number, {key: clean(cells[i]) if i < width else "" for i, key in columns}
 
 
 def _user_of(actor: Any) -> Any:

@@ -15,7 +15,6 @@ facility = (region, 类型, 名称); worker = (region, 姓名, 手机号) or, wi
 from __future__ import annotations
 
 import datetime
-import hmac
 import operator
 import re
 from collections import defaultdict
@@ -35,7 +34,6 @@ from linli.core.pii import (
     ID_CHECK_CHARS,
     ID_WEIGHTS,
     EncryptedTextField,
-    encrypt,
     id_number_error,
     mask_id_number,
     mask_phone,
@@ -45,6 +43,7 @@ from linli.core.tabular import ColumnSpec, ImportReport
 from linli.facilities.models import Facility, FacilityType
 from linli.imports import cells
 from linli.imports.bulk import TableWriter, select_in
+from linli.imports.crypto import BatchCipher, HmacSha256
 from linli.imports.pinyin import name_keys_fast
 from linli.orgs.models import Membership, Organisation, credit_code_error
 from linli.people.models import (
@@ -90,18 +89,36 @@ class Parsed:
 
 
 class Hasher:
-    """`pii.blind_index` with the key read once per import (same output, see the tests)."""
+    """`pii.blind_index` with the key prepared once per import (same output, see the tests)."""
 
     def __init__(self) -> None:
-        self.key = settings.PII_HASH_KEY.encode()
+        self.mac = HmacSha256(settings.PII_HASH_KEY.encode())
 
     def __call__(self, value: str) -> str:
         if not value:
             return ""
-        return hmac.digest(self.key, value.strip().upper().encode(), "sha256").hex()
+        return self.mac.digest(value.strip().upper().encode()).hex()
 
 
 _ID_RE = re.compile(r"\d{17}[\dX]")
+# The weighted sum of the 17 digits, from their ASCII codes: Σ w·(c − 48) = Σ w·c − 48·Σ w.
+_ID_DIGIT_OFFSET = 48 * sum(ID_WEIGHTS)
+_BIRTH_DATES: dict[str, datetime.date | None] = {}
+
+
+def _birth_date(text: str) -> datetime.date | None:
+    """YYYYMMDD as a date (None if there is no such day), remembered: a county has ~40,000."""
+    try:
+        return _BIRTH_DATES[text]
+    except KeyError:
+        pass
+    try:
+        birth: datetime.date | None = datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        birth = None
+    if len(_BIRTH_DATES) < 100_000:
+        _BIRTH_DATES[text] = birth
+    return birth
 
 
 def id_number_birth(number: str) -> datetime.date | None:
@@ -109,13 +126,13 @@ def id_number_birth(number: str) -> datetime.date | None:
     rules as `pii.id_number_error`, which gives the message."""
     if not _ID_RE.fullmatch(number):
         return None
-    total = sum(map(operator.mul, map(int, number[:17]), ID_WEIGHTS))
+    if number.isascii():
+        total = sum(map(operator.mul, number[:17].encode(), ID_WEIGHTS)) - _ID_DIGIT_OFFSET
+    else:  # other Unicode digits (\d), as int() reads them
+        total = sum(map(operator.mul, map(int, number[:17]), ID_WEIGHTS))
     if ID_CHECK_CHARS[total % 11] != number[17]:
         return None
-    try:
-        return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return None
+    return _birth_date(number[6:14])
 
 
 @dataclass
@@ -137,6 +154,14 @@ class Context:
     )
     audit: list[AuditEntry] = field(default_factory=list)
     hash: Hasher = field(default_factory=Hasher)
+    _cipher: BatchCipher | None = None
+
+    @property
+    def cipher(self) -> BatchCipher:
+        """Fernet for a batch of values at once (crypto.py), with the newest PII key."""
+        if self._cipher is None:
+            self._cipher = BatchCipher()
+        return self._cipher
 
     def writer(self, model: type[models.Model]) -> TableWriter:
         if model not in self._writers:
@@ -1027,14 +1052,17 @@ class ResidentSpec(TableSpec):
     def share_work(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
         # New rows get their pinyin keys and their encrypted phone here; the writer encrypts
         # the ID number. Encrypted values travel as the token's bytes (see bulk._encrypted).
+        phones = []
         for parsed in chunk:
             if parsed.extra.get("exists"):
                 continue
             values = parsed.values
             values["name_pinyin"], values["name_initials"] = name_keys_fast(values["name"])
-            phone = values.get("phone")
-            if phone:
-                values["phone"] = encrypt(phone).encode()
+            if values.get("phone"):
+                phones.append(values)
+        tokens = ctx.cipher.encrypt_many([values["phone"] for values in phones])
+        for values, token in zip(phones, tokens, strict=True):
+            values["phone"] = token.encode()
 
     def _resolve_households(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
         for parsed in chunk:
