@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
-from ninja import File, Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -417,6 +417,55 @@ def case_photo_add(  # type: ignore[no-untyped-def]
         actor=request.auth, case_id=case_id, photo_uploads=list(photos or [])
     )
     return Status(201, added)
+
+
+@router.post(
+    "/{int:case_id}/progress",
+    response={201: EventOut, **ERROR_RESPONSES},
+    summary="记录处置进展（multipart：note，photos 最多 9 张）",
+)
+@scoped_to(Case)
+def case_progress(  # type: ignore[no-untyped-def]
+    request: AuthedRequest,
+    case_id: int,
+    note: Form[str] = "",
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+):
+    """`multipart/form-data`: a progress `note` and up to nine `photos` (JPEG, PNG or WEBP),
+    from a handler of the case (its grid worker or a department it was dispatched to) or an
+    operator, while it is being handled. Changes no state, so it never conflicts."""
+    write_allowed(request)
+    event = services.case_progress(
+        actor=request.auth, case_id=case_id, note=note, photo_uploads=list(photos or [])
+    )
+    return Status(201, event)
+
+
+@router.post(
+    "/{int:case_id}/resolution",
+    response={200: CaseOut, **ERROR_RESPONSES},
+    summary="办结（multipart：result、version，photos 最多 9 张）",
+)
+@scoped_to(Case)
+def case_resolution(  # type: ignore[no-untyped-def]
+    request: AuthedRequest,
+    case_id: int,
+    result: Form[str] = "",
+    version: Form[int | None] = None,  # type: ignore[assignment]
+    photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+):
+    """`multipart/form-data`: the lead handler's `result` with up to nine `photos` of the work
+    done, and the case's `version` as read (409 if someone acted since). The same step as the
+    JSON transition `resolve`, which carries no photos (ADR 0080)."""
+    write_allowed(request)
+    services.case_resolve(
+        actor=request.auth,
+        case_id=case_id,
+        result=result,
+        version=version,
+        photo_uploads=list(photos or []),
+    )
+    return selectors.case_get_visible(request.auth, case_id)
 
 
 @router.post(

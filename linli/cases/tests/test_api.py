@@ -323,3 +323,57 @@ def _token_principal(region):
 
     _token(region)
     return ApiToken.objects.filter(region=region, can_write=True).latest("id")
+
+
+# --- handlers' photos: POST /api/cases/{id}/progress and /resolution (multipart) ------------
+
+
+def test_a_department_handler_reports_progress_and_resolves_with_photos(
+    client, resident, grid_a, town_staff_a, department, handler, other_resident
+):
+    case = report(resident, grid_a)
+    services.case_accept(actor=town_staff_a, case_id=case.pk)
+    services.case_dispatch(actor=town_staff_a, case_id=case.pk, department_ids=[department.pk])
+    services.case_sign(actor=handler, case_id=case.pk)
+
+    def photo(color: tuple[int, int, int]) -> SimpleUploadedFile:
+        return SimpleUploadedFile("scene.jpg", jpeg_bytes(color=color), content_type="image/jpeg")
+
+    # a resident may not write a handler's step, whatever they send
+    client.force_login(other_resident)
+    stranger = client.post(f"/api/cases/{case.pk}/progress", {"note": "假冒进展"})
+    assert stranger.status_code in (403, 404)
+
+    client.force_login(handler)
+    progress = client.post(
+        f"/api/cases/{case.pk}/progress",
+        {"note": "已到现场，正在清理", "photos": [photo((200, 10, 10))]},
+    )
+    assert progress.status_code == 201, progress.content
+    assert progress.json()["action"] == "progress"
+    # no note: a clear Chinese error and nothing stored
+    empty = client.post(f"/api/cases/{case.pk}/progress", {"photos": [photo((10, 200, 10))]})
+    assert empty.status_code == 422 and empty.json()["message"] == "请填写进展说明"
+    assert CasePhoto.objects.filter(case=case, kind="progress").count() == 1
+
+    case.refresh_from_db()
+    stale = client.post(
+        f"/api/cases/{case.pk}/resolution",
+        {"result": "已清理完毕", "version": case.version - 1, "photos": [photo((1, 2, 3))]},
+    )
+    assert stale.status_code == 409
+    resolved = client.post(
+        f"/api/cases/{case.pk}/resolution",
+        {
+            "result": "垃圾已全部清运，并安排每日巡查",
+            "version": case.version,
+            "photos": [photo((10, 10, 200)), photo((10, 100, 200))],
+        },
+    )
+    assert resolved.status_code == 200, resolved.content
+    assert resolved.json()["status"] == "resolved"
+    assert CasePhoto.objects.filter(case=case, kind="result").count() == 2
+    # the reporter sees the result photos on the case
+    client.force_login(resident)
+    kinds = [p["kind"] for p in client.get(f"/api/cases/{case.pk}/photos").json()]
+    assert kinds.count("result") == 2
