@@ -5,19 +5,20 @@ Each `compute(region_codes)` answers {community code: value} for the given commu
 today; a row at a grid counts for its community. Ratios come as numerator/denominator
 pairs (`leaders_trained_3days_this_year` / `leaders_total`, `others_trained_2y` /
 `others_total`) so that the engine can aggregate them as Σ/Σ. Definitions: ADR 0035 and
-the docstring of `workforce.selectors`; all eleven measures are tallied from one set of
-plain reads per evaluation (`_tallies`, shared with `measures.memo`).
+the docstring of `workforce.selectors`; all eleven measures come from one SQL statement per
+evaluation that tallies every community (`_tallies`, shared with `measures.memo`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
+from functools import cache
+from typing import Any
 
-from django.db.models import Q, Sum
+from django.db import connection
 from django.utils import timezone
 
 from linli.indicators.measures import (
@@ -27,11 +28,10 @@ from linli.indicators.measures import (
     memo,
     region_codes_at,
     region_facts,
-    region_levels,
 )
 from linli.regions.models import Region
 from linli.workforce import selectors
-from linli.workforce.models import Certificate, Training, Worker
+from linli.workforce.models import Certificate, Position, Training, Worker
 from linli.workforce.selectors import (
     COMMUNITY_LEVELS,
     EXTERNAL_KINDS,
@@ -53,97 +53,173 @@ class _Community:
     certified: int = 0
     others: int = 0
     others_trained: int = 0
-    # post kind -> the workers holding one there; leader -> rotation days this year
-    holders: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    leaders: dict[int, Decimal] = field(default_factory=dict)
+    holders: dict[str, int] = field(default_factory=dict)  # post kind -> workers holding one
+    leaders: int = 0
+    leaders_trained: int = 0  # ≥ LEADER_ROTATION_DAYS of rotation this year
+    one_shoulder: bool = False  # one worker holds both leader posts here
+
+
+# Kinds whose holders per community the measures need (presence, counts, police).
+_HOLDER_KINDS: tuple[str, ...] = (
+    K.CHILD_DIRECTOR,
+    K.LEGAL_ADVISOR,
+    K.DISASTER_OFFICER,
+    K.COMMUNITY_POLICE,
+    K.AUXILIARY_POLICE,
+)
+
+
+def _in(name: str, values: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """`(%(name0)s, %(name1)s, …)` and its parameters."""
+    params = {f"{name}{i}": value for i, value in enumerate(values)}
+    return "(" + ", ".join(f"%({key})s" for key in params) + ")", params
+
+
+# Every workforce figure of every community in one statement, by the rules of
+# `workforce.selectors` (their docstrings, ADR 0035), in three kinds of rows:
+#   'w' community, its community workers, of them certified, not leaders (others), others
+#       trained in the last two years;
+#   'p' community, the workers holding a post there of each of _HOLDER_KINDS;
+#   'l' community, a leader there, the leader posts held there (2: 一肩挑), rotation days
+#       this year.
+# A row at a grid counts for its community (SUBSTR(code, 1, 12)); rows at a town or the county
+# count for no community. `held`: each worker's posts held today, anywhere — how many for the
+# county's own bodies (none: a 民警, 辅警 or 法律顾问 only, not a community worker) and how
+# many are leader posts (a leader anywhere is not an "other" worker).
+_SQL = """
+WITH held AS (
+    SELECT worker_id,
+           SUM(CASE WHEN kind IN {external} THEN 0 ELSE 1 END) AS own,
+           SUM(CASE WHEN kind IN {leader} THEN 1 ELSE 0 END) AS leading
+      FROM {position}
+     WHERE (started_on IS NULL OR started_on <= %(today)s)
+       AND (ended_on IS NULL OR ended_on > %(today)s)
+     GROUP BY worker_id
+), places AS (
+    SELECT code FROM {region} WHERE level IN {places}
+), posts AS (
+    SELECT SUBSTR(p.region_code, 1, 12) AS community, p.worker_id, p.kind
+      FROM {position} p JOIN {worker} w ON w.id = p.worker_id
+     WHERE w.is_active
+       AND (p.started_on IS NULL OR p.started_on <= %(today)s)
+       AND (p.ended_on IS NULL OR p.ended_on > %(today)s)
+       AND p.kind IN {counted}
+       AND p.region_code IN (SELECT code FROM places)
+)
+SELECT 'w', SUBSTR(w.region_code, 1, 12), COUNT(*),
+       SUM(CASE WHEN w.id IN (
+               SELECT worker_id FROM {certificate}
+                WHERE issued_on <= %(today)s AND (expires_on IS NULL OR expires_on >= %(today)s)
+           ) THEN 1 ELSE 0 END),
+       SUM(CASE WHEN h.leading > 0 THEN 0 ELSE 1 END),
+       SUM(CASE WHEN h.leading > 0 THEN 0
+                WHEN w.id IN (
+                    SELECT worker_id FROM {training}
+                     WHERE started_on > %(since)s AND started_on <= %(today)s
+                ) THEN 1 ELSE 0 END),
+       0, CAST(NULL AS NUMERIC)
+  FROM {worker} w LEFT JOIN held h ON h.worker_id = w.id
+ WHERE w.is_active AND w.region_code IN (SELECT code FROM places)
+   AND (h.own IS NULL OR h.own > 0)
+ GROUP BY SUBSTR(w.region_code, 1, 12)
+UNION ALL
+SELECT 'p', community, {holders}, CAST(NULL AS NUMERIC)
+  FROM posts WHERE kind IN {holder} GROUP BY community
+UNION ALL
+SELECT 'l', lp.community, lp.worker_id, lp.seats, 0, 0, 0, r.days
+  FROM (SELECT community, worker_id, COUNT(DISTINCT kind) AS seats FROM posts
+         WHERE kind IN {leader} GROUP BY community, worker_id) lp
+  LEFT JOIN (SELECT worker_id, SUM(days) AS days FROM {training}
+              WHERE is_rotation AND started_on >= %(year)s AND started_on <= %(today)s
+              GROUP BY worker_id) r ON r.worker_id = lp.worker_id
+"""
+
+
+@cache
+def _sql() -> tuple[str, dict[str, str]]:
+    """`_SQL` with the tables' names (from _meta) and the kinds' placeholders, and the kinds'
+    parameters."""
+    external, external_params = _in("external", EXTERNAL_KINDS)
+    leader, leader_params = _in("leader", LEADER_KINDS)
+    holder, holder_params = _in("holder", _HOLDER_KINDS)
+    counted, counted_params = _in("counted", (*_HOLDER_KINDS, *LEADER_KINDS))
+    places, places_params = _in("place", COMMUNITY_LEVELS)
+    sql = _SQL.format(
+        position=Position._meta.db_table,
+        worker=Worker._meta.db_table,
+        region=Region._meta.db_table,
+        certificate=Certificate._meta.db_table,
+        training=Training._meta.db_table,
+        external=external,
+        leader=leader,
+        holder=holder,
+        counted=counted,
+        places=places,
+        holders=", ".join(
+            f"COUNT(DISTINCT CASE WHEN kind = %({key})s THEN worker_id END)"
+            for key in holder_params
+        ),
+    )
+    return sql, external_params | leader_params | holder_params | counted_params | places_params
+
+
+def _days(value: Decimal | float | None) -> Decimal:
+    """Rotation days as the ORM reads a Sum of a DecimalField (`leader_training_by_community`):
+    PostgreSQL answers a Decimal; SQLite a float, made a Decimal of 15 digits (Django's own
+    conversion, so that 1.1 + 1.9 is 3.0 as on PostgreSQL)."""
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, Decimal | int):
+        return Decimal(value)
+    return _SQLITE_DECIMAL.create_decimal_from_float(value)
+
+
+_SQLITE_DECIMAL = Context(prec=15)
 
 
 def _tallies(region_codes: list[str] | None) -> dict[str, _Community]:
-    """Every workforce figure of every community from four plain reads (active workers, posts
-    held today, valid certificates, recent trainings), tallied here.
+    """Every workforce figure of every community from one statement (`_SQL`), shared by the
+    eleven measures of an evaluation.
 
     Why not the per-community selectors (`workers_by_community`, `certified_by_community`,
     …): each is a GROUP BY with correlated EXISTS per worker, six of them per evaluation —
-    60 % of an evaluation's time on SQLite for 2k workers. The rules are the selectors' own
-    (their docstrings, ADR 0035); linli/indicators/tests/test_measure_consistency.py checks
-    that both answer the same."""
+    60 % of an evaluation's time on SQLite for 2k workers; five plain reads tallied in Python
+    cost five round trips and Python work per row (3.5k posts). The rules are the selectors'
+    own; linli/indicators/tests/test_measure_consistency.py checks that both answer the same."""
     return memo(("workforce.tallies", codes_key(region_codes)), lambda: _load(region_codes))
 
 
 def _load(region_codes: list[str] | None) -> dict[str, _Community]:
     today = timezone.localdate()
+    day = connection.ops.adapt_datefield_value
+    sql, kinds = _sql()
+    params: dict[str, Any] = kinds | {
+        "today": day(today),
+        "since": day(today - timedelta(days=365 * OTHERS_TRAINING_YEARS)),
+        "year": day(date(today.year, 1, 1)),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     wanted = set(region_codes) if region_codes is not None else None
-    community_levels = frozenset(COMMUNITY_LEVELS)
-    external = frozenset(EXTERNAL_KINDS)
-    leader_kinds = frozenset(LEADER_KINDS)
-    found: dict[str, _Community] = defaultdict(_Community)
-
-    # Posts held today by active workers (the selectors' `held_positions`), in one pass: who
-    # holds any post, a post not held for another body, a leader's post; and, per community,
-    # the holders of each kind.
-    holding: set[int] = set()
-    own_post: set[int] = set()
-    leaders: set[int] = set()
-    leader_posts: list[tuple[str, int]] = []
-    levels = region_levels()  # each row's level by its code, without a join per read
-    posts = selectors.held_positions(today).order_by()
-    for worker, kind, code in posts.values_list("worker_id", "kind", "region_code"):
-        holding.add(worker)
-        if kind not in external:
-            own_post.add(worker)
-        if kind in leader_kinds:
-            leaders.add(worker)
-        if levels.get(code) in community_levels and (wanted is None or code[:12] in wanted):
-            found[code[:12]].holders[kind].add(worker)
-            if kind in leader_kinds:
-                leader_posts.append((code[:12], worker))
-    # A 城乡社区工作者 unless every post held is for another body (民警, 辅警, 法律顾问).
-    not_community_workers = holding - own_post
-
-    certified = set(
-        Certificate.objects.filter(issued_on__lte=today)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-        .order_by()
-        .values_list("worker_id", flat=True)
-    )
-    since = today - timedelta(days=365 * OTHERS_TRAINING_YEARS)
-    trained_recently = set(
-        Training.objects.filter(started_on__gt=since, started_on__lte=today)
-        .order_by()
-        .values_list("worker_id", flat=True)
-        .distinct()
-    )
-    workers = Worker.objects.filter(is_active=True).order_by().values_list("id", "region_code")
-    for worker, code in workers:
-        if (
-            levels.get(code) not in community_levels
-            or worker in not_community_workers
-            or (wanted is not None and code[:12] not in wanted)
-        ):
+    found: dict[str, _Community] = {}
+    for kind, community, a, b, c, d, e, days in rows:
+        if wanted is not None and community not in wanted:
             continue
-        tally = found[code[:12]]
-        tally.workers += 1
-        if worker in certified:
-            tally.certified += 1
-        if worker not in leaders:
-            tally.others += 1
-            if worker in trained_recently:
-                tally.others_trained += 1
-
-    if leader_posts:
-        # Summed by the database, as `leader_training_by_community` does (same rounding).
-        rotation = dict(
-            Training.objects.filter(
-                is_rotation=True, started_on__gte=date(today.year, 1, 1), started_on__lte=today
-            )
-            .order_by()
-            .values("worker_id")
-            .annotate(days=Sum("days"))
-            .values_list("worker_id", "days")
-        )
-        for community, worker in leader_posts:
-            found[community].leaders[worker] = Decimal(rotation.get(worker) or 0)
-    return dict(found)
+        tally = found.get(community)
+        if tally is None:
+            tally = found[community] = _Community()
+        if kind == "w":
+            tally.workers, tally.certified, tally.others, tally.others_trained = a, b, c, d
+        elif kind == "p":
+            tally.holders = dict(zip(_HOLDER_KINDS, (a, b, c, d, e), strict=True))
+        else:
+            tally.leaders += 1
+            if b == len(LEADER_KINDS):
+                tally.one_shoulder = True
+            if _days(days) >= LEADER_ROTATION_DAYS:
+                tally.leaders_trained += 1
+    return found
 
 
 def _communities(region_codes: list[str] | None) -> list[str]:
@@ -163,21 +239,12 @@ def _measure(pick: Callable[[_Community], float]) -> Callable[[list[str] | None]
 
 def _holders(kind: str, *, presence: bool) -> Callable[[list[str] | None], Values]:
     def pick(tally: _Community) -> float:
-        count = len(tally.holders.get(kind, ()))
+        count = tally.holders.get(kind, 0)
         return (1.0 if count else 0.0) if presence else float(count)
 
     compute = _measure(pick)
     compute.__name__ = f"{'has' if presence else 'count'}_{kind}"
     return compute
-
-
-def _one_shoulder(tally: _Community) -> float:
-    both = set.intersection(*(tally.holders.get(kind, set()) for kind in LEADER_KINDS))
-    return 1.0 if both else 0.0
-
-
-def _leaders_trained(tally: _Community) -> float:
-    return sum(1 for days in tally.leaders.values() if days >= LEADER_ROTATION_DAYS)
 
 
 @batched
@@ -195,7 +262,7 @@ def police_coverage(region_codes: list[str] | None) -> Values:
         tally = tallies.get(code)
         held: dict[str, int] = {}
         if tally is not None:
-            held = {kind: len(tally.holders.get(kind, ())) for kind in POLICE_KINDS}
+            held = {kind: tally.holders.get(kind, 0) for kind in POLICE_KINDS}
         covered = selectors.police_covered((urban.get(code) or "").startswith("1"), held)
         result[code] = 1.0 if covered else 0.0
     return result
@@ -203,9 +270,9 @@ def police_coverage(region_codes: list[str] | None) -> Values:
 
 workers_total = _measure(lambda t: t.workers)
 certified_social_workers = _measure(lambda t: t.certified)
-one_shoulder = _measure(_one_shoulder)
-leaders_total = _measure(lambda t: len(t.leaders))
-leaders_trained_3days_this_year = _measure(_leaders_trained)
+one_shoulder = _measure(lambda t: 1.0 if t.one_shoulder else 0.0)
+leaders_total = _measure(lambda t: t.leaders)
+leaders_trained_3days_this_year = _measure(lambda t: t.leaders_trained)
 others_total = _measure(lambda t: t.others)
 others_trained_2y = _measure(lambda t: t.others_trained)
 

@@ -106,6 +106,24 @@ def test_urban_police_coverage_needs_two_auxiliaries(staff, community_a):
     assert _compute("police_coverage", [community_a.code]) == {community_a.code: 1.0}
 
 
+@pytest.mark.parametrize(
+    ("days", "trained"), [(("0.6", "0.7", "0.8", "0.9"), 1.0), (("0.6", "0.7", "0.8", "0.8"), 0.0)]
+)
+def test_rotation_days_summed_exactly(community_b, days, trained):
+    # Tenths whose float sum (SQLite) falls a hair short: 0.6 + 0.7 + 0.8 + 0.9 is 3 days, as
+    # the selector (and PostgreSQL's numeric) counts them.
+    today = timezone.localdate()
+    leader = WorkerFactory(region=community_b)
+    PositionFactory(worker=leader, kind="secretary")
+    for amount in days:
+        TrainingFactory(worker=leader, days=amount, is_rotation=True, started_on=today)
+    expected = selectors.leader_training_by_community([community_b.code])[community_b.code]
+    assert expected.trained == trained
+    assert _compute("leaders_trained_3days_this_year", [community_b.code]) == {
+        community_b.code: trained
+    }
+
+
 def test_one_shoulder_selector(staff, community_a, community_b):
     assert selectors.one_shoulder(community_a).name == "张"
     assert selectors.one_shoulder(community_b) is None
