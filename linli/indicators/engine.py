@@ -19,6 +19,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 LEVELS = ("community", "town", "county")
@@ -146,6 +147,7 @@ class Tree:
             if self.nodes[c].level != "community"
         ]
         self._applicable: dict[str, frozenset[str]] = {}
+        self._applicable_nodes: dict[str, tuple[list[str], dict[str, bool]]] = {}
 
     def applicable_leaves(self, applies_to: str) -> frozenset[str]:
         """The communities an indicator applies to (by 城乡分类代码)."""
@@ -154,6 +156,21 @@ class Tree:
             probe = Spec("", "", "", "", applies_to=applies_to)
             found = frozenset(c for c in self.leaves if _applies(probe, self.nodes[c]))
             self._applicable[applies_to] = found
+        return found
+
+    def applicable_nodes(self, applies_to: str) -> tuple[list[str], dict[str, bool]]:
+        """The communities an indicator applies to (in `leaves` order), and for every node
+        whether it applies there (a town or the county: if any community below does; every
+        node for indicators that apply to all) — the same for every indicator of `applies_to`."""
+        found = self._applicable_nodes.get(applies_to)
+        if found is None:
+            applies = self.applicable_leaves(applies_to)
+            applicable = {c: c in applies for c in self.leaves}
+            everywhere = applies_to == "all"
+            for code, children in self.inner:
+                applicable[code] = everywhere or any(map(applicable.__getitem__, children))
+            found = ([c for c in self.leaves if c in applies], applicable)
+            self._applicable_nodes[applies_to] = found
         return found
 
     def __contains__(self, code: object) -> bool:
@@ -350,24 +367,13 @@ def _evaluate_one(
             )
         return
 
-    numerator = placed[spec.numerator]
-    denominator = placed[spec.denominator] if spec.denominator else {}
     # Bottom-up sums over the communities the indicator applies to (a town's or county's own
     # facts count only for indicators that apply to all communities).
-    applies = tree.applicable_leaves(spec.applies_to)
-    leaves = tree.leaves
-    applicable: dict[str, bool] = {c: c in applies for c in leaves}
-    num: dict[str, float] = {c: numerator.get(c, 0.0) if c in applies else 0.0 for c in leaves}
-    den: dict[str, float] = {c: denominator.get(c, 0.0) if c in applies else 0.0 for c in leaves}
+    applies, applicable = tree.applicable_nodes(spec.applies_to)
     everywhere = spec.applies_to == "all"
-    for code, children in tree.inner:
-        applicable[code] = everywhere or any(map(applicable.__getitem__, children))
-        num[code] = sum(map(num.__getitem__, children)) + (
-            numerator.get(code, 0.0) if everywhere else 0.0
-        )
-        den[code] = sum(map(den.__getitem__, children)) + (
-            denominator.get(code, 0.0) if everywhere else 0.0
-        )
+    num = _sums(placed[spec.numerator], tree, applies, everywhere)
+    # Only a ratio has a denominator.
+    den = _sums(placed[spec.denominator], tree, applies, everywhere) if spec.denominator else {}
 
     judged_rank = LEVEL_RANK.get(spec.judged_at, 0)
     kind = spec.kind
@@ -381,16 +387,27 @@ def _evaluate_one(
         passes = OPERATORS[unit_op]
         met: dict[str, int] = {}
         units: dict[str, int] = {}
-        rank_of = tree.rank
-        for code in tree.bottom_up:
-            rank = rank_of[code]
-            if rank == judged_rank:
-                units[code] = 1 if applicable[code] else 0
-                met[code] = 1 if applicable[code] and passes(round(num[code], 9), threshold) else 0
-            elif rank > judged_rank:
-                children = tree.nodes[code].children
+        if judged_rank == 0:  # the communities are the units (the usual case)
+            units = dict.fromkeys(tree.leaves, 0)
+            units.update(dict.fromkeys(applies, 1))
+            met = dict.fromkeys(tree.leaves, 0)
+            met.update((c, 1) for c in applies if passes(round(num[c], 9), threshold))
+            for code, children in tree.inner:
                 units[code] = sum(map(units.__getitem__, children))
                 met[code] = sum(map(met.__getitem__, children))
+        else:
+            rank_of = tree.rank
+            for code in tree.bottom_up:
+                rank = rank_of[code]
+                if rank == judged_rank:
+                    units[code] = 1 if applicable[code] else 0
+                    met[code] = (
+                        1 if applicable[code] and passes(round(num[code], 9), threshold) else 0
+                    )
+                elif rank > judged_rank:
+                    children = tree.nodes[code].children
+                    units[code] = sum(map(units.__getitem__, children))
+                    met[code] = sum(map(met.__getitem__, children))
         for code, level, rank in tree.order:
             if not applicable[code]:
                 out[(indicator, code)] = Value(indicator, code, level, NA)
@@ -458,6 +475,22 @@ def _evaluate_one(
         out[(indicator, code)] = Value(
             indicator, code, level, status, value, n, d, None, None, target_op, target_value
         )
+
+
+def _sums(
+    values: Mapping[str, float], tree: Tree, applies: list[str], everywhere: bool
+) -> dict[str, float]:
+    """A measure's values summed bottom-up over the communities `applies`: {node: Σ}."""
+    if everywhere:
+        leaves = tree.leaves
+        sums = dict(zip(leaves, map(values.get, leaves, repeat(0.0)), strict=True))
+    else:
+        sums = dict.fromkeys(tree.leaves, 0.0)
+        sums.update(zip(applies, map(values.get, applies, repeat(0.0)), strict=True))
+    get = sums.__getitem__
+    for code, children in tree.inner:
+        sums[code] = sum(map(get, children)) + (values.get(code, 0.0) if everywhere else 0.0)
+    return sums
 
 
 def _status(value: float | None, judged: bool, op: str, target: float | None) -> str:
