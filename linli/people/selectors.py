@@ -14,7 +14,6 @@ index on SQLite and PostgreSQL alike (ADR 0023):
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,8 +21,20 @@ from datetime import date
 from typing import Any, cast, overload
 
 from django.db import connections
-from django.db.models import Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Length, StrIndex
+from django.db.models import (
+    Count,
+    Exists,
+    Expression,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce, Length, StrIndex
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -145,13 +156,21 @@ class Pages[M]:
 
 
 class SearchResults[M](Pages[M]):
-    """An ordered search answer that counts and pages off index-only id queries (ADR 0023).
+    """An ordered search answer, counted and paged in two statements (ADR 0023, 0100).
 
-    The first `cap` ids come from one query per branch that a covering index answers in
-    order (several branches — e.g. pinyin OR initials — are merged in order and
-    de-duplicated); the count is their number, or once past the cap a COUNT per branch
-    (`disjoint`: no row is in two branches) or the distinct ids of all branches; a page then
-    loads only its own rows, with their relations, in one or two queries.
+    One statement reads the first `cap` ids in order together with the count; a page then
+    loads only its own rows with their relations in one more (`load`). A page past the cap
+    reads the ids that far (rare: page 5 and beyond). The first statement takes one of two
+    shapes:
+
+    * by default the branches (e.g. pinyin OR initials), each answered in order by a
+      covering index, stand under one ORDER BY and LIMIT as a `UNION ALL`, so that a read
+      stops after `cap` entries, and the count is a scalar subquery beside them: a COUNT per
+      branch when no row is in two branches (`disjoint`), else the COUNT of their UNION;
+    * `whole`: the matches are found once, as a materialized CTE, then counted and sorted —
+      for searches whose matches are few but costly to find (a list of tagged ids to build,
+      a trigram lookup), which the default would find twice, and where an index's order
+      with the LIMIT is a trap (PostgreSQL would walk it and filter every entry).
     """
 
     def __init__(
@@ -162,62 +181,76 @@ class SearchResults[M](Pages[M]):
         load: Callable[[list[int]], list[M]],
         cap: int = SEARCH_CAP,
         disjoint: bool = False,
+        whole: bool = False,
     ) -> None:
         self.branches = branches
         self.disjoint = disjoint
+        self.whole = whole
         self.order = order  # sort fields, the last one the primary key "id"
         self.load = load
         self.cap = cap
         self._ids: list[int] | None = None
-        self._truncated = False
         self._count: int | None = None
 
-    def _keys(self, branch: QuerySet[Any], stop: int) -> list[tuple[Any, ...]]:
-        return list(branch.order_by(*self.order).values_list(*self.order)[:stop])
-
-    def _merged(self, stop: int) -> tuple[list[int], bool]:
-        if len(self.branches) == 1:  # ids only: no sort keys to build in Python
-            branch = self.branches[0].order_by(*self.order)
-            only = list(branch.values_list("pk", flat=True)[:stop])
-            return only, len(only) >= stop
-        lists = [self._keys(b, stop) for b in self.branches]
-        truncated = any(len(keys) >= stop for keys in lists)
-        merged = heapq.merge(*lists)
-        ids: list[int] = []
-        seen: set[int] = set()
-        for key in merged:
-            if key[-1] not in seen:
-                seen.add(key[-1])
-                ids.append(key[-1])
-        return ids[:stop], truncated
+    def _read(self, stop: int, *, count: bool) -> tuple[list[int], int]:
+        """The first `stop` ids in order and, if `count`, the number of matches (else -1)."""
+        arms = [_compiled(b.order_by().values_list(*self.order)) for b in self.branches]
+        disjoint = self.disjoint or len(arms) == 1
+        # UNION (not ALL) when a row may be in several branches: each comes once.
+        union = (" UNION ALL " if disjoint else " UNION ").join(sql for sql, _params in arms)
+        params: list[Any] = [p for _sql, arm_params in arms for p in arm_params]
+        keys = ", ".join(str(n + 1) for n in range(len(self.order)))
+        if self.whole:
+            sql = (
+                f"WITH found AS MATERIALIZED ({union}) "  # noqa: S608 - compiled querysets
+                f"SELECT found.*, {'(SELECT COUNT(*) FROM found)' if count else '-1'} "
+                f"FROM found ORDER BY {keys} LIMIT {int(stop)}"
+            )
+        else:
+            counted, count_params = "-1", []
+            if count and disjoint:
+                counted = " + ".join(
+                    f"(SELECT COUNT(*) FROM ({sql}) c{n})"  # noqa: S608 - compiled querysets
+                    for n, (sql, _p) in enumerate(arms)
+                )
+                count_params = params
+            elif count:  # a row may be in several branches: count the distinct rows
+                counted = f"(SELECT COUNT(*) FROM ({union}) c)"  # noqa: S608 - compiled
+                count_params = params
+            # The count is a materialized CTE: SQLite flattens the UNION ALL into the outer
+            # query (each branch then merges in its index's order), which would copy a
+            # scalar subquery into every branch, each counting once.
+            sql = (
+                f"WITH counted (n) AS MATERIALIZED (SELECT {counted}) "  # noqa: S608 - compiled
+                f"SELECT s.*, (SELECT n FROM counted) FROM ({union}) s "
+                f"ORDER BY {keys} LIMIT {int(stop)}"
+            )
+            params = [*count_params, *params]
+        with connections[self.branches[0].db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return [row[-2] for row in rows], (rows[0][-1] if rows else 0)
 
     @property
     def ids(self) -> list[int]:
-        """The first `cap` (+1) matching ids, in order."""
+        """The first `cap` matching ids, in order (read with the count)."""
         if self._ids is None:
-            self._ids, self._truncated = self._merged(self.cap + 1)
+            self._ids, counted = self._read(self.cap, count=self._count is None)
+            if self._count is None:
+                self._count = counted
         return self._ids
 
     def count(self) -> int:
         if self._count is None:
-            ids = self.ids
-            if not self._truncated:
-                self._count = len(ids)
-            elif len(self.branches) == 1 or self.disjoint:
-                self._count = sum(branch.count() for branch in self.branches)
-            else:  # a row may be in several branches: count distinct ids (index-only reads)
-                seen: set[int] = set()
-                for branch in self.branches:
-                    seen.update(branch.order_by().values_list("pk", flat=True))
-                self._count = len(seen)
-        return self._count
+            self.ids  # noqa: B018 -- reads the count too
+        return cast(int, self._count)
 
     def _page(self, start: int, stop: int) -> list[M]:
         ids = self.ids
-        if not self._truncated or stop <= len(ids):
+        if stop <= len(ids) or len(ids) >= self.count():
             page_ids = ids[start:stop]
-        else:  # a page past the cap: read that far (rare: page 40 and beyond)
-            page_ids = self._merged(stop)[0][start:stop]
+        else:  # a page past the cap: read that far (rare: page 5 and beyond)
+            page_ids = self._read(stop, count=False)[0][start:stop]
         return self.load(page_ids) if page_ids else []
 
 
@@ -237,11 +270,11 @@ class RegionGroupedResults[M](Pages[M]):
         groups: QuerySet[Any],
         *,
         members: Callable[[list[str]], QuerySet[Any]],
-        load: Callable[[list[int]], list[M]],
+        load: Callable[[QuerySet[Any]], list[M]],
     ) -> None:
         self.groups_query = groups  # (region_code, matches), by region_code
-        self.members = members  # region codes → ids of their matches, in the page order
-        self.load = load
+        self.members = members  # region codes → their matches, in the page order
+        self.load = load  # a (sliced) query of ids → their rows, in the page order
         self._groups: list[tuple[str, int]] | None = None
 
     @property
@@ -267,14 +300,128 @@ class RegionGroupedResults[M](Pages[M]):
                 break
         if not regions:
             return []
-        ids = list(self.members(regions).values_list("pk", flat=True))
-        page_ids = ids[skip : skip + stop - start]
-        return self.load(page_ids) if page_ids else []
+        # The page's ids, sorted among those regions' matches, are a subquery of the load.
+        return self.load(self.members(regions).values("pk")[skip : skip + stop - start])
+
+
+def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    """A queryset's SQL and parameters, to be composed into a larger statement."""
+    return cast(
+        "tuple[str, tuple[Any, ...]]", queryset.query.get_compiler(using=queryset.db).as_sql()
+    )
 
 
 def _loaded_in_order(queryset: QuerySet[Any], ids: list[int]) -> list[Any]:
-    by_id = {row.pk: row for row in queryset.filter(pk__in=ids)}
+    by_id = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
     return [by_id[i] for i in ids if i in by_id]
+
+
+class TagsText(Expression):
+    """A resident's tags as one string, "id,tag,kind,grade,since" joined by ";" — codes,
+    numbers and ISO dates only, so neither separator can occur in a value. Written as SQL:
+    built from ORM expressions (a Subquery of a StringAgg of a Concat of Casts), Django took
+    longer to build and compile it than the database took to run the whole page."""
+
+    output_field = TextField()
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        aggregate: str = "STRING_AGG",
+        since: str = "to_char(t.since, 'YYYY-MM-DD')",  # whatever the DateStyle
+    ) -> tuple[str, tuple[Any, ...]]:
+        quote = connection.ops.quote_name
+        tags = quote(ResidentTag._meta.db_table)
+        resident = compiler.quote_name(compiler.query.base_table)
+        columns = [f"CAST(t.{quote(c)} AS TEXT)" for c in ("id", "tag", "disability_kind")]
+        row = " || ',' || ".join(
+            f"COALESCE({column}, '')"
+            for column in [*columns, "CAST(t.disability_grade AS TEXT)", since]
+        )
+        sql = (
+            f"(SELECT {aggregate}({row}, ';') FROM {tags} t "  # noqa: S608 - names from _meta
+            f"WHERE t.{quote('resident_id')} = {resident}.{quote('id')})"
+        )
+        return sql, ()
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        # SQLite stores dates as ISO text.
+        return self.as_sql(compiler, connection, aggregate="GROUP_CONCAT", since="t.since")
+
+
+def _with_tags(residents: list[Resident]) -> list[Resident]:
+    """Turn each row's `tags_text` into its `tags` as if prefetched (by tag), so that a page of
+    residents and their tags is one statement instead of two."""
+    for resident in residents:
+        tags = []
+        for item in (resident.tags_text or "").split(";"):  # type: ignore[attr-defined]
+            if not item:
+                continue
+            pk, tag, kind, grade, since = item.split(",")
+            tags.append(
+                ResidentTag(
+                    id=int(pk),
+                    resident_id=resident.pk,
+                    region_id=resident.region_id,
+                    region_code=resident.region_code,
+                    tag=tag,
+                    disability_kind=kind,
+                    disability_grade=int(grade) if grade else None,
+                    since=date.fromisoformat(since) if since else None,
+                )
+            )
+        tags.sort(key=lambda t: t.tag)
+        cached = ResidentTag.objects.all()
+        cached._result_cache = tags
+        cached._prefetch_done = True  # type: ignore[attr-defined]
+        resident._prefetched_objects_cache = {"tags": cached}  # type: ignore[attr-defined]
+    return residents
+
+
+# What the lists and the API's list items show of a resident (api.ResidentOut, the
+# resident_list template): no timestamps, name keys or hashes — fewer values to convert a row.
+RESIDENT_LIST_FIELDS = (
+    "region_code",
+    "region",
+    "household",
+    "relation",
+    "name",
+    "gender",
+    "birth_date",
+    "id_number",
+    "phone",
+    "residence_type",
+    "status",
+    "region__name",
+    "household__number",
+    "household__address",
+)
+HOUSEHOLD_LIST_FIELDS = (
+    "region_code",
+    "region",
+    "building",
+    "head",
+    "number",
+    "address",
+    "residence_type",
+    "phone",
+    "region__name",
+    "building__address",
+    "head__name",
+)
+
+
+def _resident_rows(principal: Any) -> QuerySet[Resident]:
+    """What a list shows of a resident: its fields, region name, household number and address
+    (not the household's encrypted phone) and its tags, in one statement (`_with_tags`)."""
+    return cast(
+        "QuerySet[Resident]",
+        Resident.objects.visible_to(principal)
+        .select_related("region", "household")
+        .only(*RESIDENT_LIST_FIELDS)
+        .annotate(tags_text=TagsText()),
+    )
 
 
 def _name_contains_branches(base: QuerySet[Any], q: str) -> list[QuerySet[Any]]:
@@ -312,7 +459,8 @@ def resident_search(
     household: int | None = None,
 ) -> Pages[Resident]:
     """Visible residents matching every given criterion, as sized, sliceable `Pages`: count and
-    pages with region, household and tags loaded (3–4 queries whatever the page size).
+    pages with region, household and tags loaded (2 statements whatever the page size; a
+    page past the first four of 50 one more).
 
     `q`: a name fragment, a pinyin or initials prefix, or an exact ID number / phone.
     `tags`: residents carrying all of them. `age_min`/`age_max`: whole years, inclusive.
@@ -322,13 +470,7 @@ def resident_search(
     """
     tags = list(dict.fromkeys(tags or ()))
     q = (q or "").strip()
-    # Lists show the household's number and address: its encrypted phone is not decrypted.
-    loader = (
-        Resident.objects.visible_to(principal)
-        .select_related("region", "household")
-        .defer("household__phone")
-        .prefetch_related(_tags_prefetch())
-    )
+    loader = _resident_rows(principal)
     ages = age_min is not None or age_max is not None
     if tags and not (ages or region_code or q or household is not None):
         # Alone (or with a status), tags drive: the tag index counts and pages.
@@ -383,7 +525,12 @@ def resident_search(
             branches = _name_contains_branches(base, q)
             order = ("name", "region_code", "id")
     return SearchResults(
-        branches, order=order, load=lambda ids: _loaded_in_order(loader, ids), disjoint=True
+        branches,
+        order=order,
+        load=lambda ids: _with_tags(_loaded_in_order(loader, ids)),
+        disjoint=True,
+        # The scope's tagged ids are read once, the matches among them counted and sorted.
+        whole=bool(tags),
     )
 
 
@@ -427,9 +574,10 @@ def _residents_by_tags(
             rows = rows.alias(status_value=Unindexed("status")).filter(status_value=status)
         return rows.order_by("region_code", "name", "id")
 
-    return RegionGroupedResults(
-        groups, members=members, load=lambda ids: _loaded_in_order(loader, ids)
-    )
+    def load(ids: QuerySet[Resident]) -> list[Resident]:
+        return _with_tags(list(loader.filter(pk__in=ids).order_by("region_code", "name", "id")))
+
+    return RegionGroupedResults(groups, members=members, load=load)
 
 
 def resident_get_visible(principal: Any, resident_id: int) -> Resident:
@@ -474,29 +622,30 @@ def household_list(
     q = (q or "").strip()
     if q:
         base = _address_or_number(base, q)
-    # Lists show the head's name only: their encrypted ID number and phone are not decrypted.
+    # Lists show the head's name only (HOUSEHOLD_LIST_FIELDS): their encrypted ID number and
+    # phone are not decrypted. The active members are counted per row off the household
+    # index, in the same statement — counted, not filtered: as a filter, SQLite without
+    # statistics read every in-register resident off the status index instead.
+    members = (
+        Resident.objects.filter(household_id=OuterRef("pk"))
+        .order_by()
+        .values("household_id")
+        .annotate(n=Count("id", filter=Q(status=Resident.Status.ACTIVE)))
+        .values("n")
+    )
     loader = (
         Household.objects.visible_to(principal)
         .select_related("region", "building", "head")
-        .defer("head__id_number", "head__phone")
+        .only(*HOUSEHOLD_LIST_FIELDS)
+        .annotate(member_count=Coalesce(Subquery(members), 0))
     )
 
     def load(ids: list[int]) -> list[Household]:
-        rows = _loaded_in_order(loader, ids)
-        # The status is counted, not filtered: as a filter, SQLite without statistics read
-        # every in-register resident off the status index (0.3 s) instead of the page's
-        # households' members off the household index.
-        counts = dict(
-            Resident.objects.filter(household_id__in=ids)
-            .values("household_id")
-            .annotate(n=Count("id", filter=Q(status=Resident.Status.ACTIVE)))
-            .values_list("household_id", "n")
-        )
-        for row in rows:
-            row.member_count = counts.get(row.pk, 0)
-        return rows
+        return _loaded_in_order(loader, ids)
 
-    return SearchResults([base], order=("region_code", "number", "id"), load=load)
+    # Through the trigram index the matches are found whole, then counted and sorted.
+    whole = len(q) >= address_index.MIN_LENGTH
+    return SearchResults([base], order=("region_code", "number", "id"), load=load, whole=whole)
 
 
 def _address_or_number(base: QuerySet[Household], q: str) -> QuerySet[Household]:

@@ -245,3 +245,83 @@ def test_tags_with_another_criterion_match_the_plain_query(tagged, tags, criteri
     assert expected
     assert found == expected
     assert len(results) == len(expected)
+
+
+@pytest.fixture
+def listed(grid_a, grid_b):
+    """60 residents in two grids with ID numbers, phones and tags (one with a disability)."""
+    rng = random.Random(21)
+    for n in range(60):
+        household = make_household(grid_a if n % 2 else grid_b, address=f"人民路{n}号")
+        resident = make_resident(
+            household,
+            name=rng.choice(NAMES),
+            birth_date=date(1930 + n, 1 + n % 12, 1 + n % 28),
+            id_number=None,
+            phone=f"138{n:08d}",
+            tags=tuple(tag for tag in TAGS if rng.random() < 0.4),
+        )
+    resident.tags.create(
+        tag="disability",
+        disability_kind="physical",
+        disability_grade=2,
+        since=date(2020, 3, 4),
+        region=resident.region,
+        region_code=resident.region_code,
+    )
+    return resident
+
+
+def _search_kinds(listed):
+    return [
+        {},
+        {"status": "active"},
+        {"q": "张"},
+        {"q": "zs"},
+        {"q": "zhang"},
+        {"q": listed.id_number},
+        {"q": listed.phone},
+        {"tags": ["dibao"]},
+        {"tags": ["dibao"], "status": "active"},
+        {"tags": ["dibao"], "age_min": 60, "status": "active"},
+        {"age_min": 60, "age_max": 80},
+        {"region_code": listed.region_code},
+    ]
+
+
+def test_every_search_reads_a_page_and_its_count_in_two_statements(listed):
+    # given residents with tags, masked PII, regions and households
+    from linli.people.api import ResidentOut
+
+    for params in _search_kinds(listed):
+        # when a page is counted, loaded and turned into the API's list items and the page's
+        # columns (gender, age, masks, household, region, tags)
+        with CaptureQueriesContext(connection) as queries:
+            results = selectors.resident_search(COUNTY, **params)
+            assert len(results) > 0, params
+            rows = results[:50]
+            items = [ResidentOut.from_orm(row).dict() for row in rows]
+            _ = [(r.get_gender_display(), r.get_status_display(), r.age) for r in rows]
+        # then two statements answered it (ids and count, then the page with its tags)
+        assert len(queries) <= 2, (params, [q["sql"][:80] for q in queries.captured_queries])
+        # and each item is what the resident's own row, region, household and tags say
+        for item in items:
+            resident = Resident.objects.select_related("region", "household").get(pk=item["id"])
+            expected = ResidentOut.from_orm(resident).dict()
+            assert item == expected, params
+
+
+def test_households_read_a_page_with_member_counts_in_two_statements(listed):
+    from linli.people.api import HouseholdOut
+
+    for q in ("", "人民", "人民路1"):
+        with CaptureQueriesContext(connection) as queries:
+            results = selectors.household_list(COUNTY, q=q)
+            items = [HouseholdOut.from_orm(row).dict() for row in results[:50]]
+        assert len(queries) <= 2, q
+        assert len(items) == min(50, len(_households_plain(q)))
+        for item in items:
+            household = Household.objects.get(pk=item["id"])
+            expected = HouseholdOut.from_orm(household).dict()
+            expected["member_count"] = household.members.filter(status="active").count()
+            assert item == expected, q
