@@ -22,9 +22,11 @@ from django.db.models import Case, F, When
 from linli.facilities.selectors import SERVICE_AREA_TYPES, operating_facilities
 from linli.indicators.measures import (
     Measure,
+    as_decimal,
     batched,
     codes_key,
     memo,
+    raw_rows,
     region_codes_at,
     region_levels,
 )
@@ -62,7 +64,7 @@ def _presence_of(region_codes: list[str] | None) -> _Presence:
         community: dict[str, set[str]] = defaultdict(set)
         town: dict[str, set[str]] = defaultdict(set)
         area: dict[str, Decimal] = {}
-        rows = (
+        rows = raw_rows(
             operating_facilities()
             .order_by()
             # The area only where it counts: the other rows need no Decimal made (SQLite).
@@ -79,7 +81,7 @@ def _presence_of(region_codes: list[str] | None) -> _Presence:
             if level in _COMMUNITY_LEVELS and (wanted is None or code[:12] in wanted):
                 community[code[:12]].add(type_code)
                 if area_m2 is not None:
-                    area[code[:12]] = area.get(code[:12], 0) + area_m2
+                    area[code[:12]] = area.get(code[:12], 0) + as_decimal(area_m2)
             if level != Region.Level.COUNTY and (towns is None or code[:9] in towns):
                 town[code[:9]].add(type_code)
         return _Presence(dict(community), dict(town), area)

@@ -10,6 +10,7 @@ computes from measures it defines itself, with values it chose by hand.
 
 from __future__ import annotations
 
+import decimal
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,6 +18,9 @@ from dataclasses import dataclass
 from functools import wraps
 from importlib import import_module
 from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
 
 from linli.regions.models import Region
 
@@ -172,6 +176,7 @@ class RegionFacts:
 class _Regions:
     facts: list[RegionFacts]
     levels: dict[str, str]
+    codes_at: dict[str, list[str]]  # the county, towns and communities by level, by code
 
 
 _TREE_LEVELS = frozenset((Region.Level.COUNTY, Region.Level.TOWN, Region.Level.COMMUNITY))
@@ -184,15 +189,45 @@ def _regions() -> _Regions:
     def load() -> _Regions:
         facts: list[RegionFacts] = []
         levels: dict[str, str] = {}
-        for code, level, urc, population, households in Region.objects.order_by("code").values_list(
-            "code", "level", "urban_rural_code", "population", "households"
-        ):
+        codes_at: dict[str, list[str]] = {level: [] for level in _TREE_LEVELS}
+        rows = raw_rows(
+            Region.objects.order_by("code").values_list(
+                "code", "level", "urban_rural_code", "population", "households"
+            )
+        )
+        for code, level, urc, population, households in rows:
             levels[code] = level
             if level in _TREE_LEVELS:
                 facts.append(RegionFacts(code, level, urc or "", population, households))
-        return _Regions(facts, levels)
+                codes_at[level].append(code)
+        return _Regions(facts, levels, codes_at)
 
     return memo(("regions.all",), load)
+
+
+def raw_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a `values_list` queryset as the database driver returns them — the same
+    rows without Django's converter call per row and value (for a measure that reads
+    thousands of rows; a number computed as a DecimalField in SQL: `as_decimal`)."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_FLOAT_DIGITS = decimal.Context(prec=15)
+
+
+def as_decimal(value: decimal.Decimal | float | int) -> decimal.Decimal:
+    """A number the database computed for a DecimalField (SUM, CASE), as the ORM reads it:
+    PostgreSQL answers a Decimal; SQLite an int or a float, which the ORM makes a Decimal of
+    15 significant digits (so that a float sum of tenths such as 0.6 + 0.7 + 0.8 + 0.9 reads
+    3.0, as numeric sums it on PostgreSQL)."""
+    if isinstance(value, decimal.Decimal):
+        return value
+    if isinstance(value, int):
+        return decimal.Decimal(value)
+    return _FLOAT_DIGITS.create_decimal_from_float(value)
 
 
 def region_facts() -> list[RegionFacts]:
@@ -208,8 +243,9 @@ def region_levels() -> dict[str, str]:
 
 
 def region_codes_at(level: str) -> list[str]:
-    """Every region code at `level` ("community", "town", "county"), by code."""
-    return [r.code for r in region_facts() if r.level == level]
+    """Every region code at `level` ("community", "town", "county"), by code (one list shared
+    by the measures of an evaluation: read it, do not change it)."""
+    return _regions().codes_at.get(level, [])
 
 
 def compute_all(codes: Iterable[str]) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
@@ -263,10 +299,19 @@ def _compute_into(
             raw = measure.compute(None)
             if raw is None:  # the providing module has no data yet: 数据未接入, not zeros
                 continue
-            values[code] = {str(k): float(v or 0) for k, v in raw.items()}
+            values[code] = _as_floats(raw)
         except Exception as exc:
             logger.exception("measure %s failed", code)
             errors[code] = f"{type(exc).__name__}: {exc}"
+
+
+def _as_floats(raw: Mapping[Any, Any]) -> dict[str, float]:
+    """{str(key): float(value or 0)} — in one pass of C (keys and values converted as they
+    come) unless a value needs `or 0` (None, an empty string)."""
+    try:
+        return dict(zip(map(str, raw), map(float, raw.values()), strict=True))
+    except (TypeError, ValueError):
+        return {str(k): float(v or 0) for k, v in raw.items()}
 
 
 @contextmanager

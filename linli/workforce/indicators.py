@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Context, Decimal
 from functools import cache
 from typing import Any
 
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from linli.indicators.measures import (
     Measure,
+    as_decimal,
     batched,
     codes_key,
     memo,
@@ -163,20 +163,6 @@ def _sql() -> tuple[str, dict[str, str]]:
     return sql, external_params | leader_params | holder_params | counted_params | places_params
 
 
-def _days(value: Decimal | float | None) -> Decimal:
-    """Rotation days as the ORM reads a Sum of a DecimalField (`leader_training_by_community`):
-    PostgreSQL answers a Decimal; SQLite a float, made a Decimal of 15 digits (Django's own
-    conversion, so that 1.1 + 1.9 is 3.0 as on PostgreSQL)."""
-    if value is None:
-        return Decimal(0)
-    if isinstance(value, Decimal | int):
-        return Decimal(value)
-    return _SQLITE_DECIMAL.create_decimal_from_float(value)
-
-
-_SQLITE_DECIMAL = Context(prec=15)
-
-
 def _tallies(region_codes: list[str] | None) -> dict[str, _Community]:
     """Every workforce figure of every community from one statement (`_SQL`), shared by the
     eleven measures of an evaluation.
@@ -217,7 +203,8 @@ def _load(region_codes: list[str] | None) -> dict[str, _Community]:
             tally.leaders += 1
             if b == len(LEADER_KINDS):
                 tally.one_shoulder = True
-            if _days(days) >= LEADER_ROTATION_DAYS:
+            # Summed by the database, as `leader_training_by_community` sums them.
+            if days is not None and as_decimal(days) >= LEADER_ROTATION_DAYS:
                 tally.leaders_trained += 1
     return found
 

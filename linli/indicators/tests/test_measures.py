@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from linli.indicators import measures
@@ -107,3 +109,34 @@ def test_measures_of_one_evaluation_can_share_a_query():
         assert len(runs) == 1  # one query for both
         trained(None)
         assert len(runs) == 2  # outside an evaluation nothing is kept
+
+
+def test_measure_values_become_floats_by_code_none_as_zero():
+    with measures.override(
+        measures.constant("plain", {"340223100001": 2, "340223100002": Decimal("1.5")}),
+        Measure("gaps", "缺", "个", lambda codes: {"340223100001": None, 340223100002: 3}),
+    ):
+        values, errors = measures.compute_all(["plain", "gaps"])
+    assert errors == {}
+    assert values == {
+        "plain": {"340223100001": 2.0, "340223100002": 1.5},
+        "gaps": {"340223100001": 0.0, "340223100002": 3.0},
+    }
+
+
+def test_a_database_number_reads_as_the_orm_reads_it():
+    # PostgreSQL answers a Decimal; SQLite an int or a float, which the ORM makes a Decimal
+    # of 15 digits: a float sum of tenths a hair short of 3 reads 3.
+    assert measures.as_decimal(Decimal("2.5")) == Decimal("2.5")
+    assert measures.as_decimal(4) == Decimal(4)
+    assert 0.6 + 0.7 + 0.8 + 0.9 < 3
+    assert measures.as_decimal(0.6 + 0.7 + 0.8 + 0.9) == Decimal(3)
+
+
+@pytest.mark.django_db
+def test_raw_rows_are_the_querysets_rows(small_county):
+    rows = Region.objects.order_by("code").values_list("code", "level", "population")
+    assert measures.raw_rows(rows) == list(rows)
+    assert measures.region_codes_at("town") == list(
+        Region.objects.filter(level="town").order_by("code").values_list("code", flat=True)
+    )
