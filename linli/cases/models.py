@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from linli.cases.storage import case_photo_storage
 from linli.core.models import RegionScopedModel, TimeStampedModel
@@ -19,29 +21,29 @@ from linli.regions.models import Region
 
 
 class Urgency(models.TextChoices):
-    NORMAL = "normal", "一般"
-    URGENT = "urgent", "紧急"
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
 
 
 class Source(models.TextChoices):
-    RESIDENT = "resident", "居民随手拍"
-    PATROL = "patrol", "网格员巡查"
-    HOTLINE = "hotline", "热线电话"
-    DEPARTMENT = "department", "部门移交"
-    API = "api", "外部系统"
+    RESIDENT = "resident", _("居民随手拍")
+    PATROL = "patrol", _("网格员巡查")
+    HOTLINE = "hotline", _("热线电话")
+    DEPARTMENT = "department", _("部门移交")
+    API = "api", _("外部系统")
 
 
 class Status(models.TextChoices):
-    REPORTED = "reported", "已上报"
-    ACCEPTED = "accepted", "已受理"
-    REJECTED = "rejected", "不予受理"
-    ESCALATED = "escalated", "已吹哨"
-    DISPATCHED = "dispatched", "已派单"
-    SIGNED = "signed", "已签收"
-    IN_PROGRESS = "in_progress", "处置中"
-    RESOLVED = "resolved", "已办结"
-    CLOSED = "closed", "已关闭"
-    MERGED = "merged", "已合并"
+    REPORTED = "reported", _("已上报")
+    ACCEPTED = "accepted", _("已受理")
+    REJECTED = "rejected", pgettext_lazy("案件状态", "不予受理")
+    ESCALATED = "escalated", _("已吹哨")
+    DISPATCHED = "dispatched", _("已派单")
+    SIGNED = "signed", _("已签收")
+    IN_PROGRESS = "in_progress", _("处置中")
+    RESOLVED = "resolved", _("已办结")
+    CLOSED = "closed", _("已关闭")
+    MERGED = "merged", _("已合并")
 
 
 # Cases still in someone's hands (duplicates are looked for among these).
@@ -59,9 +61,9 @@ FINAL_STATUSES = (Status.REJECTED, Status.CLOSED, Status.MERGED)
 
 
 class RejectReason(models.TextChoices):
-    INVALID = "invalid", "无效诉求"
-    DUPLICATE = "duplicate", "重复诉求"
-    NOT_OURS = "not_ours", "非本平台职责（已告知办理渠道）"
+    INVALID = "invalid", _("无效诉求")
+    DUPLICATE = "duplicate", _("重复诉求")
+    NOT_OURS = "not_ours", _("非本平台职责（已告知办理渠道）")
 
 
 class CaseCategory(TimeStampedModel):
@@ -244,7 +246,7 @@ class Case(RegionScopedModel):
         "评价方式",
         max_length=10,
         blank=True,
-        choices=[("resident", "居民评价"), ("callback", "电话回访")],
+        choices=[("resident", _("居民评价")), ("callback", _("电话回访"))],
     )
 
     class Meta:
@@ -280,6 +282,12 @@ class Case(RegionScopedModel):
         return mask_phone(self.reporter_phone) if self.reporter_phone else ""
 
     @property
+    def extension_hours_count(self) -> int | float | None:
+        """The requested extension as a template's plural count: 24 hours, not 24.0."""
+        hours = self.extension_hours
+        return int(hours) if hours is not None and hours.is_integer() else hours
+
+    @property
     def is_overdue(self) -> bool:
         return self.sign_overdue or self.contact_overdue or self.resolve_overdue
 
@@ -293,15 +301,15 @@ class CaseAssignment(RegionScopedModel):
     helper (协办). Each must sign for it (报到) within its own time limit."""
 
     class Role(models.TextChoices):
-        LEAD = "lead", "主办"
-        HELPER = "helper", "协办"
+        LEAD = "lead", _("主办")
+        HELPER = "helper", _("协办")
 
     class State(models.TextChoices):
-        PENDING = "pending", "待签收"
-        SIGNED = "signed", "已签收"
-        RETURNED = "returned", "已退回"
-        DONE = "done", "已办结"
-        CANCELLED = "cancelled", "已撤回"
+        PENDING = "pending", _("待签收")
+        SIGNED = "signed", _("已签收")
+        RETURNED = "returned", _("已退回")
+        DONE = "done", _("已办结")
+        CANCELLED = "cancelled", _("已撤回")
 
     case = models.ForeignKey(
         Case, verbose_name="案件", on_delete=models.CASCADE, related_name="assignments"
@@ -380,29 +388,29 @@ class CaseEvent(RegionScopedModel):
     """One step of a case's history: who, when, from → to, note, attachments. Never changed."""
 
     class Action(models.TextChoices):
-        REPORT = "report", "上报"
-        ACCEPT = "accept", "受理"
-        REJECT = "reject", "不予受理"
-        DISPATCH = "dispatch", "派单"
-        ESCALATE = "escalate", "网格吹哨"
-        SIGN = "sign", "签收"
-        CONTACT = "contact", "联系诉求人"
-        START = "start", "开始处置"
-        PROGRESS = "progress", "处置进展"
-        RESOLVE = "resolve", "办结"
-        RETURN = "return", "退回"
-        RATE = "rate", "回访评价"
-        REOPEN = "reopen", "重新打开"
-        CLOSE = "close", "关闭"
-        SUPERVISE = "supervise", "督办"
-        EXTEND_REQUEST = "extend_request", "申请延期"
-        EXTEND_APPROVE = "extend_approve", "批准延期"
-        EXTEND_DENY = "extend_deny", "驳回延期"
-        MERGE = "merge", "合并"
-        FOLLOW = "follow", "关注"
-        OVERDUE = "overdue", "超期"
-        WARN = "warn", "临期提醒"
-        PHOTOS = "photos", "补充照片"
+        REPORT = "report", pgettext_lazy("案件操作记录", "上报")
+        ACCEPT = "accept", pgettext_lazy("案件操作记录", "受理")
+        REJECT = "reject", pgettext_lazy("案件操作记录", "不予受理")
+        DISPATCH = "dispatch", pgettext_lazy("案件操作记录", "派单")
+        ESCALATE = "escalate", pgettext_lazy("案件操作记录", "网格吹哨")
+        SIGN = "sign", pgettext_lazy("案件操作记录", "签收")
+        CONTACT = "contact", pgettext_lazy("案件操作记录", "联系诉求人")
+        START = "start", pgettext_lazy("案件操作记录", "开始处置")
+        PROGRESS = "progress", pgettext_lazy("案件操作记录", "处置进展")
+        RESOLVE = "resolve", pgettext_lazy("案件操作记录", "办结")
+        RETURN = "return", pgettext_lazy("案件操作记录", "退回")
+        RATE = "rate", pgettext_lazy("案件操作记录", "回访评价")
+        REOPEN = "reopen", pgettext_lazy("案件操作记录", "重新打开")
+        CLOSE = "close", pgettext_lazy("案件操作记录", "关闭")
+        SUPERVISE = "supervise", pgettext_lazy("案件操作记录", "督办")
+        EXTEND_REQUEST = "extend_request", pgettext_lazy("案件操作记录", "申请延期")
+        EXTEND_APPROVE = "extend_approve", pgettext_lazy("案件操作记录", "批准延期")
+        EXTEND_DENY = "extend_deny", pgettext_lazy("案件操作记录", "驳回延期")
+        MERGE = "merge", pgettext_lazy("案件操作记录", "合并")
+        FOLLOW = "follow", pgettext_lazy("案件操作记录", "关注")
+        OVERDUE = "overdue", pgettext_lazy("案件操作记录", "超期")
+        WARN = "warn", pgettext_lazy("案件操作记录", "临期提醒")
+        PHOTOS = "photos", pgettext_lazy("案件操作记录", "补充照片")
 
     # Events a resident sees on their own case's timeline (internal steps stay internal).
     PUBLIC_ACTIONS: ClassVar[frozenset[str]] = frozenset(
@@ -487,9 +495,9 @@ class CasePhoto(RegionScopedModel):
     """A photo of a case (the report, or the result), re-encoded without its metadata."""
 
     class Kind(models.TextChoices):
-        REPORT = "report", "上报照片"
-        RESULT = "result", "办结照片"
-        PROGRESS = "progress", "处置照片"
+        REPORT = "report", _("上报照片")
+        RESULT = "result", _("办结照片")
+        PROGRESS = "progress", _("处置照片")
 
     case = models.ForeignKey(
         Case, verbose_name="案件", on_delete=models.CASCADE, related_name="photos"
@@ -561,16 +569,16 @@ class Notification(models.Model):
     """An in-app message to one person (staff or resident); the SMS copy is sent beside it."""
 
     class Kind(models.TextChoices):
-        DISPATCH = "dispatch", "新派单"
-        APPROACHING = "approaching", "即将超期"
-        OVERDUE = "overdue", "已超期"
-        RESULT = "result", "办理结果"
-        RATE = "rate", "请评价"
-        SUPERVISE = "supervise", "督办"
-        RETURNED = "returned", "案件退回"
-        ESCALATED = "escalated", "网格吹哨"
-        EXTENSION = "extension", "延期申请"
-        OTHER = "other", "通知"
+        DISPATCH = "dispatch", _("新派单")
+        APPROACHING = "approaching", _("即将超期")
+        OVERDUE = "overdue", _("已超期")
+        RESULT = "result", _("办理结果")
+        RATE = "rate", _("请评价")
+        SUPERVISE = "supervise", _("督办")
+        RETURNED = "returned", _("案件退回")
+        ESCALATED = "escalated", pgettext_lazy("通知类型", "网格吹哨")
+        EXTENSION = "extension", _("延期申请")
+        OTHER = "other", _("通知")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

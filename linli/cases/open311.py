@@ -249,7 +249,7 @@ def _with_details(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 def _status_notes(case: Case) -> str:
     if case.status == Status.REJECTED:
-        return case.get_reject_reason_display() + (
+        return str(case.get_reject_reason_display()) + (
             f"；办理渠道：{case.redirect_to}" if case.redirect_to else ""
         )
     if case.status == Status.MERGED and case.merged_into_id:
@@ -257,7 +257,7 @@ def _status_notes(case: Case) -> str:
     return (
         case.result
         if case.status in (Status.RESOLVED, Status.CLOSED)
-        else case.get_status_display()
+        else str(case.get_status_display())
     )
 
 
