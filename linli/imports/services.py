@@ -236,6 +236,9 @@ def import_run(
     )
     spec.prepare(ctx)
     writer_header = _writer_header(spec, ctx, estimate)
+    if writer_header is not None and writer_header.get("bulk_load") and spec.preloads_keys:
+        # Before the writer drops the table's indexes (ADR 0106).
+        spec.preload_keys(ctx)
     if writer_header is not None:
         try:
             writer = WriterProcess(writer_header)
@@ -268,6 +271,8 @@ def import_run(
                     _write(spec, ctx, stage, report, progress)
                     spec.finish_write(ctx, report)
                     ctx.flush_audit()
+                if bulk_load:
+                    bulk.analyze(ctx.written_models())
                 audit_summary(ctx, spec, report, filename or "")
         except IntegrityError as exc:
             raise Conflict(
@@ -294,9 +299,10 @@ def _writer_header(spec: TableSpec, ctx: Context, estimate: int) -> dict[str, An
     # Before validation the number of new rows is unknown: a load counts as bulk when the file
     # could at least double the table (an initial load, not a re-import of the same county).
     bulk_load = estimate >= max(BULK_LOAD_MIN_ROWS, 2 * bulk.table_row_count(spec.model))
-    if bulk_load and connection.vendor == "postgresql":
+    if bulk_load and connection.vendor == "postgresql" and not spec.preloads_keys:
         # Dropping the indexes would lock the whole table, which this process still reads
-        # while it validates: a bulk load on PostgreSQL validates first, then writes (ADR 0043).
+        # while it validates: a bulk load on PostgreSQL validates first, then writes (ADR 0043)
+        # — unless the spec reads the stored keys before the writer starts (ADR 0106).
         return None
     return {
         "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.base"),

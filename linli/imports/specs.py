@@ -168,6 +168,10 @@ class Context:
             self._writers[model] = TableWriter(model)
         return self._writers[model]
 
+    def written_models(self) -> list[type[models.Model]]:
+        """The models this import has written to (inserts or updates)."""
+        return list(self._writers)
+
     def region(
         self, code: str, levels: tuple[str, ...], errors: list[str], *, registry: bool = False
     ) -> RegionRef | None:
@@ -298,6 +302,13 @@ class TableSpec:
     registry: ClassVar[bool] = False
     # Columns the write phase looks rows up by (their indexes survive a bulk load).
     lookup_columns: ClassVar[tuple[str, ...]] = ()
+    # `preload_keys` loads the stored natural keys, so that validating a bulk load never reads
+    # the table a writer process has locked to rebuild its indexes (ADR 0106).
+    preloads_keys: ClassVar[bool] = False
+
+    def preload_keys(self, ctx: Context) -> None:
+        """Read what `check_chunk` needs of the stored rows now, once (bulk loads only)."""
+        raise NotImplementedError
 
     def check_chunk(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
         """Rules that need the database (first pass, before anything is written); marks the
@@ -1050,19 +1061,27 @@ class ResidentSpec(TableSpec):
             )
 
     def share_work(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
-        # New rows get their pinyin keys and their encrypted phone here; the writer encrypts
-        # the ID number. Encrypted values travel as the token's bytes (see bulk._encrypted).
-        phones = []
-        for parsed in chunk:
-            if parsed.extra.get("exists"):
-                continue
-            values = parsed.values
+        # New rows get their pinyin keys and their encrypted ID number and phone here: the
+        # writer has the SQL, the index rebuild and the tags. Encrypted values travel as the
+        # token's bytes (see bulk._encrypted).
+        new = [p.values for p in chunk if not p.extra.get("exists")]
+        for values in new:
             values["name_pinyin"], values["name_initials"] = name_keys_fast(values["name"])
-            if values.get("phone"):
-                phones.append(values)
-        tokens = ctx.cipher.encrypt_many([values["phone"] for values in phones])
-        for values, token in zip(phones, tokens, strict=True):
-            values["phone"] = token.encode()
+        for name in ("id_number", "phone"):
+            having = [values for values in new if values.get(name)]
+            tokens = ctx.cipher.encrypt_many([values[name] for values in having])
+            for values, token in zip(having, tokens, strict=True):
+                values[name] = token.encode()
+
+    preloads_keys = True
+
+    def preload_keys(self, ctx: Context) -> None:
+        # Every stored ID (blind index → region): a bulk load adds at least as many rows as
+        # the table holds, so this is at most half of the file's keys.
+        stored = Resident.objects.exclude(id_number_hash="").values_list(
+            "id_number_hash", "region_code"
+        )
+        ctx.lookups["stored_ids"] = dict(stored)  # fetched at once: no cursor stays open
 
     def _resolve_households(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
         for parsed in chunk:
@@ -1084,9 +1103,13 @@ class ResidentSpec(TableSpec):
     def check_chunk(self, ctx: Context, chunk: Sequence[Parsed]) -> None:
         self._resolve_households(ctx, chunk)
         keyed = {p.key: p for p in chunk if p.key is not None}
-        for id_hash, region_code in select_in(
-            Resident, ("id_number_hash", "region_code"), "id_number_hash", keyed
-        ):
+        preloaded = ctx.lookups.get("stored_ids")
+        found = (
+            [(key, preloaded[key]) for key in keyed if key in preloaded]
+            if preloaded is not None
+            else select_in(Resident, ("id_number_hash", "region_code"), "id_number_hash", keyed)
+        )
+        for id_hash, region_code in found:
             parsed = keyed[id_hash]
             parsed.extra["exists"] = True
             if not ctx.scope.covers(region_code):

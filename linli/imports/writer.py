@@ -248,6 +248,8 @@ def _write_all(header: dict[str, Any], stdin: IO[bytes], stdout: IO[bytes]) -> N
                     break
             spec.finish_write(ctx, report)
             ctx.flush_audit()
+        if header["bulk_load"]:
+            bulk.analyze(ctx.written_models())
         services.audit_summary(ctx, spec, report, filename)
     _reply(
         stdout,

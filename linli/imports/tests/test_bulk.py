@@ -112,6 +112,40 @@ def test_a_writer_process_writes_while_this_one_validates(county_admin, grid_a, 
 
 @needs_shared_database
 @pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_validates_against_the_keys_read_before_the_writer_starts(
+    county_admin, grid_a, monkeypatch
+):
+    # given one stored resident, and every import a large bulk load in batches of two rows
+    stored = resident_row(grid_a.code)
+    services.import_run(
+        actor=county_admin, kind="residents", source=table_bytes("csv", [stored]), filename="a.csv"
+    )
+    monkeypatch.setattr(services, "WRITER_MIN_ROWS", 1)
+    monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 1)
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    started = []
+    original = services.WriterProcess.__init__
+
+    def spy(self, header):
+        started.append(header)
+        original(self, header)
+
+    monkeypatch.setattr(services.WriterProcess, "__init__", spy)
+    rows = [stored] + [resident_row(grid_a.code, 标签="党员") for _ in range(4)]
+    # when a file with it and four new residents is imported
+    report = services.import_run(
+        actor=county_admin, kind="residents", source=table_bytes("csv", rows), filename="b.csv"
+    )
+    # then a writer process wrote it as a bulk load (indexes rebuilt, on PostgreSQL too),
+    # and the stored resident was found among the keys read before it started
+    assert started and started[0]["bulk_load"]
+    assert (report.created, report.unchanged) == (4, 1)
+    assert Resident.objects.count() == 5
+    assert _indexes() >= {"resident_unique_id_number"}
+
+
+@needs_shared_database
+@pytest.mark.django_db(transaction=True)
 def test_a_bad_row_after_written_batches_rolls_the_writer_back(county_admin, grid_a, monkeypatch):
     # given batches of two rows, and a bad row in the third batch
     monkeypatch.setattr(services, "WRITER_MIN_ROWS", 1)
