@@ -28,6 +28,7 @@ from linli.indicators.measures import (
     memo,
     region_codes_at,
     region_facts,
+    region_levels,
 )
 from linli.regions.models import Region
 from linli.workforce import selectors
@@ -77,8 +78,9 @@ def _in(name: str, values: tuple[str, ...]) -> tuple[str, dict[str, str]]:
 
 # Every workforce figure of every community in one statement, by the rules of
 # `workforce.selectors` (their docstrings, ADR 0035), in three kinds of rows:
-#   'w' community, its community workers, of them certified, not leaders (others), others
-#       trained in the last two years;
+#   'w' a region, its community workers, of them certified, not leaders (others), others
+#       trained in the last two years (summed into its community in Python, by the level of
+#       `measures.region_levels`: counts add up, no join needed);
 #   'p' community, the workers holding a post there of each of _HOLDER_KINDS;
 #   'l' community, a leader there, the leader posts held there (2: 一肩挑), rotation days
 #       this year.
@@ -95,8 +97,6 @@ WITH held AS (
      WHERE (started_on IS NULL OR started_on <= %(today)s)
        AND (ended_on IS NULL OR ended_on > %(today)s)
      GROUP BY worker_id
-), places AS (
-    SELECT code FROM {region} WHERE level IN {places}
 ), posts AS (
     SELECT SUBSTR(p.region_code, 1, 12) AS community, p.worker_id, p.kind
       FROM {position} p JOIN {worker} w ON w.id = p.worker_id
@@ -104,9 +104,9 @@ WITH held AS (
        AND (p.started_on IS NULL OR p.started_on <= %(today)s)
        AND (p.ended_on IS NULL OR p.ended_on > %(today)s)
        AND p.kind IN {counted}
-       AND p.region_code IN (SELECT code FROM places)
+       AND p.region_code IN (SELECT code FROM {region} WHERE level IN {places})
 )
-SELECT 'w', SUBSTR(w.region_code, 1, 12), COUNT(*),
+SELECT 'w', w.region_code, COUNT(*),
        SUM(CASE WHEN w.id IN (
                SELECT worker_id FROM {certificate}
                 WHERE issued_on <= %(today)s AND (expires_on IS NULL OR expires_on >= %(today)s)
@@ -119,9 +119,8 @@ SELECT 'w', SUBSTR(w.region_code, 1, 12), COUNT(*),
                 ) THEN 1 ELSE 0 END),
        0, CAST(NULL AS NUMERIC)
   FROM {worker} w LEFT JOIN held h ON h.worker_id = w.id
- WHERE w.is_active AND w.region_code IN (SELECT code FROM places)
-   AND (h.own IS NULL OR h.own > 0)
- GROUP BY SUBSTR(w.region_code, 1, 12)
+ WHERE w.is_active AND (h.own IS NULL OR h.own > 0)
+ GROUP BY w.region_code
 UNION ALL
 SELECT 'p', community, {holders}, CAST(NULL AS NUMERIC)
   FROM posts WHERE kind IN {holder} GROUP BY community
@@ -188,15 +187,24 @@ def _load(region_codes: list[str] | None) -> dict[str, _Community]:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     wanted = set(region_codes) if region_codes is not None else None
+    levels = region_levels()  # a worker's region's level by its code, without a join
+    community_levels = frozenset(COMMUNITY_LEVELS)
     found: dict[str, _Community] = {}
-    for kind, community, a, b, c, d, e, days in rows:
-        if wanted is not None and community not in wanted:
+    for kind, code, a, b, c, d, e, days in rows:
+        if kind == "w":  # by the workers' region: a community's and its grids' rows summed
+            if levels.get(code) not in community_levels:
+                continue
+            code = code[:12]
+        if wanted is not None and code not in wanted:
             continue
-        tally = found.get(community)
+        tally = found.get(code)
         if tally is None:
-            tally = found[community] = _Community()
+            tally = found[code] = _Community()
         if kind == "w":
-            tally.workers, tally.certified, tally.others, tally.others_trained = a, b, c, d
+            tally.workers += a
+            tally.certified += b
+            tally.others += c
+            tally.others_trained += d
         elif kind == "p":
             tally.holders = dict(zip(_HOLDER_KINDS, (a, b, c, d, e), strict=True))
         else:
