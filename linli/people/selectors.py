@@ -196,10 +196,19 @@ class SearchResults[M](Pages[M]):
         """The first `stop` ids in order and, if `count`, the number of matches (else -1)."""
         arms = [_compiled(b.order_by().values_list(*self.order)) for b in self.branches]
         disjoint = self.disjoint or len(arms) == 1
+        keys = ", ".join(str(n + 1) for n in range(len(self.order)))
+        vendor = connections[self.branches[0].db].vendor
         # UNION (not ALL) when a row may be in several branches: each comes once.
         union = (" UNION ALL " if disjoint else " UNION ").join(sql for sql, _params in arms)
         params: list[Any] = [p for _sql, arm_params in arms for p in arm_params]
-        keys = ", ".join(str(n + 1) for n in range(len(self.order)))
+        first = union  # where the first `stop` rows are read from
+        if len(arms) > 1 and not self.whole and vendor == "postgresql":
+            # PostgreSQL sorts an appended set whole (it does not sort each branch by the
+            # incremental sort its index allows, then merge): each branch takes its own
+            # first `stop` rows. SQLite merges the branches in order by itself.
+            first = (" UNION ALL " if disjoint else " UNION ").join(
+                f"({sql} ORDER BY {keys} LIMIT {int(stop)})" for sql, _params in arms
+            )
         if self.whole:
             sql = (
                 f"WITH found AS MATERIALIZED ({union}) "  # noqa: S608 - compiled querysets
@@ -222,7 +231,7 @@ class SearchResults[M](Pages[M]):
             # scalar subquery into every branch, each counting once.
             sql = (
                 f"WITH counted (n) AS MATERIALIZED (SELECT {counted}) "  # noqa: S608 - compiled
-                f"SELECT s.*, (SELECT n FROM counted) FROM ({union}) s "
+                f"SELECT s.*, (SELECT n FROM counted) FROM ({first}) s "
                 f"ORDER BY {keys} LIMIT {int(stop)}"
             )
             params = [*count_params, *params]
