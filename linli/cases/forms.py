@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from linli.cases import selectors
 from linli.cases.models import Source, Urgency
@@ -13,12 +14,21 @@ from linli.regions.models import Region
 
 
 def _category_choices() -> list[tuple[str, Any]]:
-    groups: list[tuple[str, Any]] = [("", "请选择问题分类")]
+    groups: list[tuple[str, Any]] = [("", _("请选择问题分类"))]
     tree = selectors.category_tree()
     for top in (c for c in tree if c.parent_id is None):
         children = [(c.code, c.name) for c in tree if c.parent_id == top.pk]
         groups.append(
-            (top.name, [(top.code, f"{top.name}（其他）" if children else top.name), *children])
+            (
+                top.name,
+                [
+                    (
+                        top.code,
+                        _("%(name)s（其他）") % {"name": top.name} if children else top.name,
+                    ),
+                    *children,
+                ],
+            )
         )
     return groups
 
@@ -32,37 +42,39 @@ def _region_choices(user: Any) -> list[tuple[str, Any]]:
     for region in rows:
         town = region.parent.name if region.parent is not None else ""
         groups.setdefault(town, []).append((region.code, region.name))
-    return [("", "按地图位置自动确定"), *groups.items()]
+    return [("", _("按地图位置自动确定")), *groups.items()]
 
 
 class ReportForm(forms.Form):
-    category = forms.ChoiceField(label="问题分类")
+    category = forms.ChoiceField(label=_("问题分类"))
     description = forms.CharField(
-        label="问题描述",
+        label=_("问题描述"),
         min_length=5,
         max_length=2000,
         widget=forms.Textarea(
-            attrs={"rows": 4, "placeholder": "请描述问题：在哪里、什么情况、持续多久"}
+            attrs={"rows": 4, "placeholder": _("请描述问题：在哪里、什么情况、持续多久")}
         ),
-        error_messages={"min_length": "问题描述至少 5 个字", "required": "请填写问题描述"},
+        error_messages={"min_length": _("问题描述至少 5 个字"), "required": _("请填写问题描述")},
     )
-    address = forms.CharField(label="详细地址", max_length=200, required=False)
-    region_code = forms.ChoiceField(label="所在社区/村", required=False)
-    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
+    region_code = forms.ChoiceField(label=_("所在社区/村"), required=False)
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL
+    )
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     coord_system = forms.CharField(required=False, initial="wgs84", widget=forms.HiddenInput)
     source = forms.ChoiceField(
-        label="来源",
+        label=_("来源"),
         required=False,
         choices=[
             (Source.HOTLINE, Source.HOTLINE.label),
             (Source.DEPARTMENT, Source.DEPARTMENT.label),
         ],
     )
-    reporter_name = forms.CharField(label="来电人姓名", max_length=50, required=False)
-    reporter_phone = forms.CharField(label="来电人电话", max_length=20, required=False)
-    self_handle = forms.BooleanField(label="就地处置（由我本人处理）", required=False)
+    reporter_name = forms.CharField(label=_("来电人姓名"), max_length=50, required=False)
+    reporter_phone = forms.CharField(label=_("来电人电话"), max_length=20, required=False)
+    self_handle = forms.BooleanField(label=_("就地处置（由我本人处理）"), required=False)
 
     def __init__(
         self, *args: Any, user: Any, is_operator: bool, is_grid: bool, **kwargs: Any

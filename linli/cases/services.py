@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.accounts.models import ApiToken, Role, RoleAssignment, User
 from linli.cases import geo, photos, selectors, worktime
@@ -148,6 +149,13 @@ def _check_from(case: Case, allowed: Iterable[str], action_label: str) -> None:
             f"案件当前为“{case.get_status_display()}”，不能{action_label}",
             {"status": case.status, "version": case.version},
         )
+
+
+def _site_text(label: Any) -> str:
+    """A choice label as it is stored in a record (a note, an event, a message): in the site's
+    language whatever language the person acting reads (choice labels are translated)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
 
 
 def _event(
@@ -805,7 +813,7 @@ def case_reject(
         case=case,
         kind=Notification.Kind.RESULT,
         title=f"您反映的问题（{case.number}）未予受理",
-        body=f"{RejectReason(reason).label}：{note}"
+        body=f"{_site_text(RejectReason(reason).label)}：{note}"
         + (f"。办理渠道：{redirect_to}" if redirect_to else ""),
         sms=True,
     )
@@ -955,11 +963,13 @@ def case_dispatch(
         "warned_at",
     )
     labels = [
-        f"{(d.name if d else str(w))}（{CaseAssignment.Role(r).label}）" for r, w, d in targets
+        f"{(d.name if d else str(w))}（{_site_text(CaseAssignment.Role(r).label)}）"
+        for r, w, d in targets
     ]
     # What the reporter may read: the department, but never a staff member's name.
     public_labels = [
-        f"{(d.name if d else '网格员')}（{CaseAssignment.Role(r).label}）" for r, w, d in targets
+        f"{(d.name if d else '网格员')}（{_site_text(CaseAssignment.Role(r).label)}）"
+        for r, w, d in targets
     ]
     _event(
         case,
@@ -983,7 +993,7 @@ def case_dispatch(
             users=_assignment_people(assignment),
             case=case,
             kind=Notification.Kind.DISPATCH,
-            title=f"新派单（{assignment.get_role_display()}）：{case.category.name}",
+            title=f"新派单（{_site_text(CaseAssignment.Role(assignment.role).label)}）：{case.category.name}",
             body=(
                 f"案件 {case.number}，请于 {timezone.localtime(sign_deadline):%m月%d日 %H:%M} "
                 f"前签收。{case.address}"

@@ -15,6 +15,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from linli.cases import selectors, services
@@ -292,6 +294,17 @@ def case_stats(request: AuthedRequest) -> HttpResponse:
         "monthReported": [r.reported for r in months],
         "monthOverdue": [r.overdue for r in months],
         "top": [{"name": r.label, "value": r.reported} for r in top],
+        # The charts' own words, in the page's language (the script has no catalogue).
+        "labels": {
+            "rates": gettext("三率对比（百分比）"),
+            "response": gettext("响应率"),
+            "solve": gettext("解决率"),
+            "satisfaction": gettext("满意率"),
+            "months": gettext("月度案件数"),
+            "reported": gettext("上报"),
+            "overdue": gettext("超期"),
+            "top": gettext("高发问题分类"),
+        },
     }
     return render(
         request,
@@ -302,11 +315,11 @@ def case_stats(request: AuthedRequest) -> HttpResponse:
             "chart": chart,
             "group_by": group_by,
             "groupings": [
-                ("town", "按镇街"),
-                ("community", "按社区"),
-                ("department", "按部门"),
-                ("category", "按分类"),
-                ("month", "按月份"),
+                ("town", _("按镇街")),
+                ("community", _("按社区")),
+                ("department", _("按部门")),
+                ("category", _("按分类")),
+                ("month", _("按月份")),
             ],
             "start": start.strftime("%Y-%m"),
             "end": end_month.strftime("%Y-%m"),

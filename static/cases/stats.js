@@ -5,6 +5,7 @@
   var el = document.getElementById("case-stats-data");
   if (!el || !window.echarts) { return; }
   var data = JSON.parse(el.textContent);
+  var t = data.labels; // the page's language
   function chart(id, option) {
     var node = document.getElementById(id);
     if (!node) { return; }
@@ -19,32 +20,32 @@
     window.addEventListener("resize", function () { c.resize(); });
   }
   chart("chart-rates", {
-    title: { text: "三率对比（%）", textStyle: { fontSize: 14 } },
+    title: { text: t.rates, textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
-    legend: { top: 24, data: ["响应率", "解决率", "满意率"] },
+    legend: { top: 24, data: [t.response, t.solve, t.satisfaction] },
     grid: { top: 60, left: 40, right: 10, bottom: 60 },
     xAxis: { type: "category", data: data.groups, axisLabel: { rotate: 30 } },
     yAxis: { type: "value", max: 100 },
     series: [
-      { name: "响应率", type: "bar", data: data.response },
-      { name: "解决率", type: "bar", data: data.solve },
-      { name: "满意率", type: "bar", data: data.satisfaction }
+      { name: t.response, type: "bar", data: data.response },
+      { name: t.solve, type: "bar", data: data.solve },
+      { name: t.satisfaction, type: "bar", data: data.satisfaction }
     ]
   });
   chart("chart-months", {
-    title: { text: "月度案件数", textStyle: { fontSize: 14 } },
+    title: { text: t.months, textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
-    legend: { top: 24, data: ["上报", "超期"] },
+    legend: { top: 24, data: [t.reported, t.overdue] },
     grid: { top: 60, left: 40, right: 10, bottom: 30 },
     xAxis: { type: "category", data: data.months },
     yAxis: { type: "value", minInterval: 1 },
     series: [
-      { name: "上报", type: "line", data: data.monthReported },
-      { name: "超期", type: "line", data: data.monthOverdue }
+      { name: t.reported, type: "line", data: data.monthReported },
+      { name: t.overdue, type: "line", data: data.monthOverdue }
     ]
   });
   chart("chart-top", {
-    title: { text: "高发问题分类", textStyle: { fontSize: 14 } },
+    title: { text: t.top, textStyle: { fontSize: 14 } },
     tooltip: { trigger: "item" },
     series: [{ type: "pie", radius: ["35%", "65%"], top: 30, data: data.top }]
   });

@@ -507,3 +507,17 @@ def test_photos_are_prepared_before_any_transaction_is_opened(
         services.case_progress(
             actor=stranger, case_id=case.pk, note="看看", photo_uploads=[b"not an image"]
         )
+
+
+def test_records_keep_the_sites_language_whoever_acts(
+    resident, grid_a, town_staff_a, department, handler
+):
+    from django.utils import translation
+
+    case = report(resident, grid_a)
+    with translation.override("en"):  # a staff member reading the English pages
+        services.case_dispatch(actor=town_staff_a, case_id=case.pk, department_ids=[department.pk])
+    event = CaseEvent.objects.filter(case=case, action="dispatch").get()
+    assert event.data["targets"] == [f"{department.name}（主办）"]
+    message = Notification.objects.filter(user=handler, case=case).latest("id")
+    assert message.title.startswith("新派单（主办）")
