@@ -373,6 +373,10 @@ def run(runs: int, principal_kind: str) -> None:
                 principal, region_code=rng.choice(communities), q=people[i].name[0]
             )
         ),
+        # The list page opened without a filter: every resident in the register, counted.
+        "无条件（列表页默认）": lambda i: page(
+            selectors.resident_search(principal, status="active")
+        ),
         "户：地址包含": lambda i: household_page(
             selectors.household_list(principal, q=rng.choice(addresses)[-8:])
         ),
