@@ -22,6 +22,17 @@ from linli.core.pii import EncryptedTextField, encrypt
 from linli.imports.crypto import BatchCipher
 
 _IDENTITY_TYPES = (models.CharField, models.TextField, models.ForeignKey, models.IntegerField)
+# Fields whose values psycopg sends as arrays that cast to the column's type.
+_ARRAY_TYPES = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.ForeignKey,
+    models.DateField,
+    models.BooleanField,
+    models.DecimalField,
+    models.FloatField,
+)
 
 
 def _encrypted(value: Any) -> str:
@@ -140,6 +151,8 @@ class TableWriter:
             count += 1
         with connection.cursor() as cursor:
             for names, params in groups.items():
+                if self._update_from_arrays(cursor, names, params):
+                    continue
                 assignments = ", ".join(
                     f"{connection.ops.quote_name(str(self.by_attname[n].column))} = %s"
                     for n in (*names, "updated_at")
@@ -149,6 +162,36 @@ class TableWriter:
                     params,
                 )
         return count
+
+    def _update_from_arrays(
+        self, cursor: Any, names: tuple[str, ...], params: list[list[Any]]
+    ) -> bool:
+        """On PostgreSQL, rows changing the same fields in one `UPDATE … FROM unnest(arrays)`
+        (one statement a batch instead of one a row: 140 k household heads of a county's load
+        cost 20 s one by one). False when it does not apply: another database, a single row,
+        a field type it does not cast, or a row named twice (executemany keeps the last)."""
+        if connection.vendor != "postgresql" or len(params) < 2:
+            return False
+        fields = [self.by_attname[n] for n in (*names, "updated_at")]
+        if not all(isinstance(f, _ARRAY_TYPES) for f in fields):
+            return False
+        pks = [row[-1] for row in params]
+        if len(set(pks)) != len(pks):
+            return False
+        quote = connection.ops.quote_name
+        types = [str(f.db_type(connection)) for f in fields] + ["bigint"]
+        columns = [f"c{i}" for i in range(len(fields))]
+        assignments = ", ".join(
+            f"{quote(str(f.column))} = v.{c}" for f, c in zip(fields, columns, strict=True)
+        )
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        # Table, column and type names come from the model, never from input.
+        cursor.execute(
+            f"UPDATE {self.table} AS t SET {assignments} "  # noqa: S608
+            f"FROM unnest({arrays}) AS v({', '.join(columns)}, pk) WHERE t.id = v.pk",
+            [list(column) for column in zip(*params, strict=True)],
+        )
+        return True
 
 
 def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

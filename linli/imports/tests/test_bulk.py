@@ -177,3 +177,29 @@ def test_without_a_writer_process_the_import_runs_here(county_admin, grid_a, mon
         filename="a.csv",
     )
     assert report.created == 1 and Resident.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_updates_of_many_rows_set_every_field_as_one_by_one(county_admin, grid_a):
+    # given three stored residents with a household
+    rows = [resident_row(grid_a.code) for _ in range(3)]
+    services.import_run(
+        actor=county_admin, kind="residents", source=table_bytes("csv", rows), filename="a.csv"
+    )
+    residents = list(Resident.objects.order_by("id"))
+    writer = services.bulk.TableWriter(Resident)
+    # when they change text, date, encrypted and foreign-key fields in one update (one
+    # statement from arrays on PostgreSQL), and a fourth change names one of them again
+    changes = [
+        (r.pk, {"name": f"新名{i}", "birth_date": r.birth_date, "phone": f"1390000000{i}"})
+        for i, r in enumerate(residents)
+    ]
+    writer.update(changes)
+    writer.update([(residents[0].pk, {"household_id": None}), (residents[0].pk, {"name": "末"})])
+    writer.update([(r.pk, {"status": "moved_out", "name": "甲"}) for r in residents[1:]] * 2)
+    # then every row has its new values, as executemany would leave them
+    stored = list(Resident.objects.order_by("id"))
+    assert [r.name for r in stored] == ["末", "甲", "甲"]
+    assert [r.phone for r in stored] == ["13900000000", "13900000001", "13900000002"]
+    assert [r.status for r in stored] == ["active", "moved_out", "moved_out"]
+    assert stored[0].household_id is None
