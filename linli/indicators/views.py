@@ -333,7 +333,8 @@ def plan_import(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"规划已导入：新增 {created} 个、更新 {updated} 个、停用 {deactivated} 个指标",
+                _("规划已导入：新增 %(created)s 个、更新 %(updated)s 个、停用 %(off)s 个指标")
+                % {"created": created, "updated": updated, "off": deactivated},
             )
             return redirect("indicators:definitions")
     return render(request, "indicators/plan_import.html", {"form": form, "errors": errors})
