@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
 from linli.core.pii import PHONE_RE, blind_index, normalize_phone
+from linli.core.scoping import scope_of
 from linli.people import address_index
 from linli.people.models import Household, NameFrom, Resident, ResidentMove, ResidentTag, Tag
 from linli.regions.models import Region
@@ -512,6 +513,13 @@ def resident_search(
         base = base.alias(status_value=Unindexed("status")).filter(status_value=status)
     elif status:  # the status alone: (status, region_code, name) answers in order
         base = base.filter(status=status)
+    if not (tags or ages or region_code or q or household is not None):
+        # Nothing but the scope (and the status): the scope as a range of that index (or of
+        # (region_code, name)), so that a town's list walks the town's entries, not the
+        # county's with a LIKE tested on each (ADR 0100).
+        scope = scope_of(principal)
+        if not scope.is_global and len(scope.prefixes) == 1:
+            base = base.filter(_prefix_range("region_code", scope.prefixes[0]))
     branches: list[QuerySet[Any]] = [base]
     if q:
         kind = query_kind(q)

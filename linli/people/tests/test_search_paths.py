@@ -325,3 +325,19 @@ def test_households_read_a_page_with_member_counts_in_two_statements(listed):
             expected = HouseholdOut.from_orm(household).dict()
             expected["member_count"] = household.members.filter(status="active").count()
             assert item == expected, q
+
+
+@pytest.mark.parametrize("status", [None, "active", "moved_out"])
+def test_a_town_list_without_criteria_is_the_town_plain_list(tagged, town_a, status):
+    # given residents in several regions; a town's scope is a range of the list's index
+    town = Scope(prefixes=(town_a.code[:9],))
+    rows = Resident.objects.filter(region_code__startswith=town_a.code[:9])
+    if status:
+        rows = rows.filter(status=status)
+    expected = list(rows.order_by("region_code", "name", "id").values_list("id", flat=True))
+    assert expected
+    assert Resident.objects.exclude(region_code__startswith=town_a.code[:9]).exists()
+    results = selectors.resident_search(town, status=status)
+    results.cap = 7
+    assert len(results) == len(expected)
+    assert [r.pk for r in results] == expected
