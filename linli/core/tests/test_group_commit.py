@@ -182,3 +182,31 @@ def test_a_lone_failing_write_leaves_nothing():
     assert committer.batches == 1
     assert not Region.objects.filter(code="340223001001001").exists()
     assert committer.run(_grid("340223001001002")) is not None
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the writer lock is SQLite's")
+def test_on_a_sqlite_file_other_processes_leaders_wait_for_the_commit(tmp_path, monkeypatch):
+    import fcntl
+
+    database = tmp_path / "linli.sqlite3"
+    database.touch()
+    monkeypatch.setitem(connection.settings_dict, "NAME", str(database))
+    committer = GroupCommitter()  # opens <file>.writer, as each server process does
+    monkeypatch.undo()  # the test database again
+    # another open file description behaves as another process's
+    other_process = (tmp_path / "linli.sqlite3.writer").open("ab")
+    blocked: list[bool] = []
+
+    def work() -> None:
+        try:
+            fcntl.flock(other_process, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            blocked.append(True)
+        else:
+            blocked.append(False)
+            fcntl.flock(other_process, fcntl.LOCK_UN)
+
+    committer.run(work)
+    assert blocked == [True]  # held during the transaction
+    fcntl.flock(other_process, fcntl.LOCK_EX | fcntl.LOCK_NB)  # and released after it
+    other_process.close()
