@@ -26,6 +26,7 @@ from typing import Any, ClassVar, NamedTuple, cast
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict
@@ -603,7 +604,10 @@ def _region_column(what: str, levels: str) -> ColumnSpec:
 
 
 def _choice_labels(choices: type) -> str:
-    return "、".join(str(label) for code, label in choices.choices if code)  # type: ignore[attr-defined]
+    """The labels a file may hold, as the column rules state them: in the site's language
+    (the templates are Chinese files), whichever language the module is first loaded in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return "、".join(str(label) for code, label in choices.choices if code)  # type: ignore[attr-defined]
 
 
 # --- buildings ----------------------------------------------------------------------------

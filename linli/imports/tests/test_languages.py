@@ -52,3 +52,14 @@ def test_the_import_centre_states_the_order_of_every_kind(client, county_admin, 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     html = client.get(reverse("imports:centre")).content.decode()
     assert order in html
+
+
+def test_the_column_rules_list_the_chinese_labels_in_any_language():
+    from django.utils import translation
+
+    from linli.imports import specs
+    from linli.people.models import Resident
+
+    with translation.override("en"):
+        rules = specs._choice_labels(Resident.Status)
+    assert rules == "在册、迁出、死亡"
