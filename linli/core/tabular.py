@@ -173,16 +173,19 @@ def _xlsx_rows(data: bytes) -> Iterable[tuple[Any, ...]]:
         workbook.close()
 
 
-def _csv_rows(data: bytes) -> Iterable[list[str]]:
+def csv_text(data: bytes) -> str:
+    """A CSV file's text: UTF-8 (with or without BOM) or, as Excel saves it here, GB 18030."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - gb18030 decodes almost any byte string
-        raise ValidationFailed("file_unreadable", _("无法识别 CSV 文件的编码，请另存为 UTF-8"))
-    return csv.reader(io.StringIO(text, newline=""))
+    # Rarely reached: gb18030 decodes almost any byte string.
+    raise ValidationFailed("file_unreadable", _("无法识别 CSV 文件的编码，请另存为 UTF-8"))
+
+
+def _csv_rows(data: bytes) -> Iterable[list[str]]:
+    return csv.reader(io.StringIO(csv_text(data), newline=""))
 
 
 def format_of(filename: str | None, data: bytes = b"") -> Format:
