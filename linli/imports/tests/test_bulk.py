@@ -15,6 +15,19 @@ def _indexes() -> set[str]:
     return {name for name, info in constraints.items() if info["index"]}
 
 
+def _writers_started(monkeypatch) -> list[dict]:
+    """The headers of the writer processes started from now on (filled as they start)."""
+    started: list[dict] = []
+    original = services.WriterProcess.__init__
+
+    def spy(self, header):
+        started.append(header)
+        original(self, header)
+
+    monkeypatch.setattr(services.WriterProcess, "__init__", spy)
+    return started
+
+
 @pytest.mark.django_db
 def test_a_bulk_load_rebuilds_the_indexes_it_dropped(county_admin, grid_a, monkeypatch):
     # given a threshold so low that this import counts as a bulk load
@@ -89,14 +102,7 @@ def test_a_writer_process_writes_while_this_one_validates(county_admin, grid_a, 
     # given every import counts as large, in batches of two rows
     monkeypatch.setattr(services, "WRITER_MIN_ROWS", 1)
     monkeypatch.setattr(services, "CHUNK_ROWS", 2)
-    started = []
-    original = services.WriterProcess.__init__
-
-    def spy(self, header):
-        started.append(header)
-        original(self, header)
-
-    monkeypatch.setattr(services.WriterProcess, "__init__", spy)
+    started = _writers_started(monkeypatch)
     rows = [resident_row(grid_a.code, 标签="党员") for _ in range(5)]
     data = table_bytes("csv", rows)
     # when the file is imported, then imported again
@@ -123,14 +129,7 @@ def test_a_bulk_load_validates_against_the_keys_read_before_the_writer_starts(
     monkeypatch.setattr(services, "WRITER_MIN_ROWS", 1)
     monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 1)
     monkeypatch.setattr(services, "CHUNK_ROWS", 2)
-    started = []
-    original = services.WriterProcess.__init__
-
-    def spy(self, header):
-        started.append(header)
-        original(self, header)
-
-    monkeypatch.setattr(services.WriterProcess, "__init__", spy)
+    started = _writers_started(monkeypatch)
     rows = [stored] + [resident_row(grid_a.code, 标签="党员") for _ in range(4)]
     # when a file with it and four new residents is imported
     report = services.import_run(
