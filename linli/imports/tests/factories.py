@@ -13,8 +13,10 @@ from datetime import date
 from itertools import count
 from typing import Any
 
+import pytest
 from openpyxl import Workbook
 
+from linli.imports import services
 from linli.people.tests.factories import id_number_for
 
 _serial = count(1)
@@ -75,3 +77,17 @@ def table_bytes(
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def import_rows(actor: Any, kind: str, rows: Sequence[dict[str, str]], fmt: str = "csv") -> Any:
+    """Import `rows` as a file of `fmt`, as a user uploads one."""
+    return services.import_run(
+        actor=actor, kind=kind, source=table_bytes(fmt, rows), filename=f"{kind}.{fmt}"
+    )
+
+
+def import_errors(actor: Any, kind: str, rows: Sequence[dict[str, str]]) -> list[Any]:
+    """The row-by-row errors of an import that must fail as a whole."""
+    with pytest.raises(services.ImportFailed) as failed:
+        import_rows(actor, kind, rows)
+    return failed.value.report.errors

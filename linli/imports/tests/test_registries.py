@@ -8,23 +8,11 @@ from django.apps import apps
 from linli.core.pii import blind_index
 from linli.facilities.models import Facility, FacilityType
 from linli.imports import services
-from linli.imports.tests.factories import table_bytes
+from linli.imports.tests.factories import import_errors, import_rows
 from linli.orgs.models import Organisation
 from linli.people.models import Household
 from linli.people.tests.factories import make_building, make_household
 from linli.regions.models import Building
-
-
-def _import(actor, kind, rows, fmt="csv"):
-    return services.import_run(
-        actor=actor, kind=kind, source=table_bytes(fmt, rows), filename=f"{kind}.{fmt}"
-    )
-
-
-def _errors(actor, kind, rows):
-    with pytest.raises(services.ImportFailed) as failed:
-        _import(actor, kind, rows)
-    return failed.value.report.errors
 
 
 @pytest.fixture
@@ -58,7 +46,7 @@ def test_buildings_import_and_reimport_is_a_no_op(fmt, county_admin, grid_a, com
             "类型": "公共建筑",
         },
     ]
-    report = _import(county_admin, "buildings", rows, fmt)
+    report = import_rows(county_admin, "buildings", rows, fmt)
     assert report.created == 2
     building = Building.objects.get(address="春谷路8号3栋")
     assert (building.floors, building.units, building.lng, building.region_code) == (
@@ -68,7 +56,7 @@ def test_buildings_import_and_reimport_is_a_no_op(fmt, county_admin, grid_a, com
         grid_a.code,
     )
     assert Building.objects.get(address="澄桥村1号").kind == "public"
-    again = _import(county_admin, "buildings", rows, "csv" if fmt == "xlsx" else "xlsx")
+    again = import_rows(county_admin, "buildings", rows, "csv" if fmt == "xlsx" else "xlsx")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
 
@@ -81,7 +69,7 @@ def test_building_rows_with_bad_numbers_and_duplicates_are_reported(county_admin
         {"所在区划代码": grid_a.code, "楼栋名称": "3栋", "地址": "甲路3号", "经度": "200"},
         {"所在区划代码": grid_a.code, "楼栋名称": "", "地址": "甲路4号", "类型": "城堡"},
     ]
-    errors = _errors(county_admin, "buildings", rows)
+    errors = import_errors(county_admin, "buildings", rows)
     assert errors[3] == ["同一区划的楼栋地址与第2行重复"]
     assert errors[4] == ["层数应为整数"]
     assert errors[5] == ["经度应在 73 至 136 之间"]
@@ -108,13 +96,13 @@ def test_households_import_with_their_building(fmt, county_admin, grid_a, commun
         },
         {"所在区划代码": community_a.code, "户编号": "LY-2", "地址": "3栋102"},
     ]
-    report = _import(county_admin, "households", rows, fmt)
+    report = import_rows(county_admin, "households", rows, fmt)
     assert report.created == 2
     household = Household.objects.get(number="LY-1")
     assert household.building.address == "春谷路8号3栋"
     assert household.residence_type == "resident"
     assert household.phone == "13812345678" and household.phone_hash == blind_index("13812345678")
-    assert _import(county_admin, "households", rows).unchanged == 2
+    assert import_rows(county_admin, "households", rows).unchanged == 2
 
 
 @pytest.mark.django_db
@@ -124,7 +112,7 @@ def test_a_household_number_is_the_communitys_and_moves_between_its_grids(
     # given household H1 registered directly in the community
     household = make_household(community_a, number="H1", address="旧址")
     # when a file places H1 in grid A of the same community
-    report = _import(
+    report = import_rows(
         county_admin, "households", [{"所在区划代码": grid_a.code, "户编号": "H1", "地址": "新址"}]
     )
     # then the same household is updated (moved to the grid), not a second H1 created
@@ -141,7 +129,7 @@ def test_household_errors(county_admin, grid_a, grid_b):
         {"所在区划代码": grid_a.code, "户编号": "A2", "地址": "y", "联系电话": "0553-1234"},
         {"所在区划代码": grid_a.code, "户编号": "A3", "地址": "z", "户类型": "临时"},
     ]
-    errors = _errors(county_admin, "households", rows)
+    errors = import_errors(county_admin, "households", rows)
     assert "在本社区/村中未登记" in errors[2][0]
     assert errors[3] == ["联系电话格式不正确（应为 11 位手机号）"]
     assert errors[4][0].startswith("户类型“临时”无效")
@@ -176,7 +164,7 @@ def test_organisations_import(fmt, county_admin, community_a, two_towns):
         },
         {"所在区划代码": two_towns["county"].code, "名称": "县民政局", "类型": "政府部门"},
     ]
-    report = _import(county_admin, "organisations", rows, fmt)
+    report = import_rows(county_admin, "organisations", rows, fmt)
     assert report.created == 2
     team = Organisation.objects.get(name="陵阳社区志愿服务队")
     assert (team.kind, team.is_regular_service, team.contact_phone) == (
@@ -185,7 +173,7 @@ def test_organisations_import(fmt, county_admin, community_a, two_towns):
         "0553-6812345",
     )
     assert str(team.founded_on) == "2020-05-01"
-    assert _import(county_admin, "organisations", rows).unchanged == 2
+    assert import_rows(county_admin, "organisations", rows).unchanged == 2
 
 
 @pytest.mark.django_db
@@ -201,7 +189,7 @@ def test_organisation_errors(county_admin, community_a):
         },
         {"所在区划代码": community_a.code, "名称": "丙", "类型": "党组织", "存续": "也许"},
     ]
-    errors = _errors(county_admin, "organisations", rows)
+    errors = import_errors(county_admin, "organisations", rows)
     assert errors[2][0].startswith("类型“帮派”无效")
     assert "只有党组织可以填写党组织层级" in errors[3]
     assert any("统一社会信用代码" in message for message in errors[3])
@@ -230,13 +218,13 @@ def test_facilities_import_by_type_name_or_code(fmt, county_admin, community_a, 
             "状态": "规划中",
         },
     ]
-    report = _import(county_admin, "facilities", rows, fmt)
+    report = import_rows(county_admin, "facilities", rows, fmt)
     assert report.created == 2
     station = Facility.objects.get(name="陵阳服务站")
     assert station.type == facility_type
     assert station.building_area_m2 == Decimal("350.50") and station.weekend_open
     assert Facility.objects.get(name="第二站").status == "planned"
-    assert _import(county_admin, "facilities", rows).unchanged == 2
+    assert import_rows(county_admin, "facilities", rows).unchanged == 2
 
 
 @pytest.mark.django_db
@@ -250,7 +238,7 @@ def test_facility_errors(county_admin, community_a, facility_type):
             "建筑面积（平方米）": "-5",
         },
     ]
-    errors = _errors(county_admin, "facilities", rows)
+    errors = import_errors(county_admin, "facilities", rows)
     assert errors[2][0].startswith("未知的设施类型“飞船基地”")
     assert "建筑面积" in errors[3][0]
 
@@ -277,16 +265,16 @@ def test_workers_import_with_positions(fmt, county_admin, community_a):
             "岗位": "网格员",
         },
     ]
-    report = _import(county_admin, "workers", rows, fmt)
+    report = import_rows(county_admin, "workers", rows, fmt)
     assert report.created == 2
     worker_model = apps.get_model("workforce", "Worker")
     wang = worker_model.objects.get(name="王五")
     assert (wang.phone, wang.gender, wang.education) == ("13912345678", "F", "bachelor")
     assert set(wang.positions.values_list("kind", flat=True)) == {"secretary", "director"}
-    assert _import(county_admin, "workers", rows).unchanged == 2
+    assert import_rows(county_admin, "workers", rows).unchanged == 2
     # when a known worker gets one more position, the row counts as updated
     rows[1]["岗位"] = "网格员、儿童主任"
-    again = _import(county_admin, "workers", rows)
+    again = import_rows(county_admin, "workers", rows)
     assert (again.updated, again.unchanged) == (1, 1)
     assert worker_model.objects.get(name="赵六").positions.count() == 2
 
@@ -298,7 +286,7 @@ def test_worker_errors(county_admin, community_a):
         {"所在区划代码": community_a.code, "姓名": "乙", "手机号": "139", "岗位": "大侠"},
         {"所在区划代码": community_a.code, "姓名": "丙", "出生日期": "1985-02-30"},
     ]
-    errors = _errors(county_admin, "workers", rows)
+    errors = import_errors(county_admin, "workers", rows)
     assert errors[2] == ["手机号和出生日期至少填写一项（用于识别同一人）"]
     assert errors[3][0] == "手机号格式不正确（应为 11 位手机号）"
     assert errors[3][1].startswith("未知岗位“大侠”")

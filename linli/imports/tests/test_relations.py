@@ -14,23 +14,11 @@ from linli.core.models import AuditEntry
 from linli.core.pii import blind_index
 from linli.facilities.models import Facility, FacilityType
 from linli.imports import services
-from linli.imports.tests.factories import new_id, table_bytes
+from linli.imports.tests.factories import import_errors, import_rows, new_id
 from linli.orgs.models import CREDIT_CODE_CHARS, CREDIT_CODE_WEIGHTS, Membership, Organisation
 from linli.people.tests.factories import make_household, make_resident
 
 pytestmark = pytest.mark.django_db
-
-
-def _import(actor, kind, rows, fmt="csv"):
-    return services.import_run(
-        actor=actor, kind=kind, source=table_bytes(fmt, rows), filename=f"{kind}.{fmt}"
-    )
-
-
-def _errors(actor, kind, rows):
-    with pytest.raises(services.ImportFailed) as failed:
-        _import(actor, kind, rows)
-    return failed.value.report.errors
 
 
 def credit_code(body: str) -> str:
@@ -66,7 +54,7 @@ def test_parents_by_name_by_credit_code_and_from_later_rows(
         org_row(community_a, "陵阳社区舞蹈队"),
     ]
     # when the file is imported
-    report = _import(county_admin, "organisations", rows, fmt)
+    report = import_rows(county_admin, "organisations", rows, fmt)
     # then each organisation has its parent, wherever that parent was found
     assert report.created == 4
     parent_of = dict(Organisation.objects.values_list("name", "parent__name"))
@@ -75,7 +63,7 @@ def test_parents_by_name_by_credit_code_and_from_later_rows(
     assert parent_of["陵阳社区老年协会"] == "籍山镇社会组织联合会"
     assert parent_of["陵阳社区舞蹈队"] is None
     # and importing the same file again changes nothing
-    again = _import(county_admin, "organisations", rows)
+    again = import_rows(county_admin, "organisations", rows)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 4)
 
 
@@ -84,14 +72,14 @@ def test_a_new_parent_updates_a_stored_organisation_with_an_audit_entry(county_a
     make_org(community_a, "乙协会")
     team = make_org(community_a, "舞蹈队", parent=None)
     rows = [org_row(community_a, "舞蹈队", 上级组织="乙协会")]
-    report = _import(county_admin, "organisations", rows)
+    report = import_rows(county_admin, "organisations", rows)
     assert (report.updated, report.unchanged) == (1, 0)
     team.refresh_from_db()
     assert team.parent.name == "乙协会"
     entry = AuditEntry.objects.get(object_pk=str(team.pk), action=AuditEntry.Action.UPDATE)
     assert entry.changes["changed"]["parent"] == [None, "乙协会"]
     # a blank 上级组织 keeps the stored parent
-    _import(county_admin, "organisations", [org_row(community_a, "舞蹈队")])
+    import_rows(county_admin, "organisations", [org_row(community_a, "舞蹈队")])
     team.refresh_from_db()
     assert team.parent.name == "乙协会"
 
@@ -111,7 +99,7 @@ def test_parent_errors_are_reported_and_nothing_is_written(county_admin, communi
         ),
         org_row(community_a, "网格党支部", "党组织", 党组织层级="网格党支部", 上级组织="乙"),
     ]
-    errors = _errors(county_admin, "organisations", rows)
+    errors = import_errors(county_admin, "organisations", rows)
     assert errors[2] == [
         "上级组织“不存在的组织”未找到（须为本行区划或上级区划中已登记的组织的全称或"
         "统一社会信用代码，且在您的管理范围内）"
@@ -127,7 +115,9 @@ def test_parent_errors_are_reported_and_nothing_is_written(county_admin, communi
 def test_a_parent_outside_the_importers_scope_is_not_found(town_staff_a, community_a, two_towns):
     code = credit_code("51340223MJ0000002")
     make_org(two_towns["b"], "三里镇协会", credit_code=code)
-    errors = _errors(town_staff_a, "organisations", [org_row(community_a, "甲", 上级组织=code)])
+    errors = import_errors(
+        town_staff_a, "organisations", [org_row(community_a, "甲", 上级组织=code)]
+    )
     assert "未找到" in errors[2][0]
 
 
@@ -178,13 +168,13 @@ def test_facility_operators_by_name_above_or_credit_code(
             "运营主体": code,
         },
     ]
-    report = _import(county_admin, "facilities", rows)
+    report = import_rows(county_admin, "facilities", rows)
     assert report.created == 2
     station = Facility.objects.get(name="陵阳养老服务站")
     assert (station.operator, station.operator_name) == (county_company, "县养老服务公司")
     room = Facility.objects.get(name="陵阳社工室")
     assert (room.operator, room.operator_name) == (social_work, "陵阳社工站（委托）")
-    assert _import(county_admin, "facilities", rows).unchanged == 2
+    assert import_rows(county_admin, "facilities", rows).unchanged == 2
     exported = services.export_write(principal=county_admin, kind="facilities", fmt="csv")
     assert code in exported.decode("utf-8-sig")
 
@@ -198,7 +188,7 @@ def test_an_unknown_operator_is_an_error(county_admin, community_a, facility_typ
             "运营主体": "没有这家公司",
         }
     ]
-    errors = _errors(county_admin, "facilities", rows)
+    errors = import_errors(county_admin, "facilities", rows)
     assert errors[2][0].startswith("运营主体“没有这家公司”未找到")
     assert Facility.objects.count() == 0
 
@@ -238,7 +228,7 @@ def test_memberships_import_and_reimport_is_a_no_op(fmt, county_admin, community
             "身份证号": wang.id_number,
         },
     ]
-    report = _import(county_admin, "memberships", rows, fmt)
+    report = import_rows(county_admin, "memberships", rows, fmt)
     assert report.created == 2
     lead = Membership.objects.get(resident=li)
     assert (lead.organisation, lead.name, lead.role, str(lead.joined_on)) == (
@@ -251,11 +241,11 @@ def test_memberships_import_and_reimport_is_a_no_op(fmt, county_admin, community
         community_a.code,
         "member",
     )
-    again = _import(county_admin, "memberships", rows, "xlsx" if fmt == "csv" else "csv")
+    again = import_rows(county_admin, "memberships", rows, "xlsx" if fmt == "csv" else "csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     # a changed role updates the same membership
     rows[1]["职务"] = "联络员"
-    changed = _import(county_admin, "memberships", rows)
+    changed = import_rows(county_admin, "memberships", rows)
     assert (changed.updated, changed.unchanged) == (1, 1)
     assert Membership.objects.get(resident=wang).role == "contact"
     assert Membership.objects.count() == 2
@@ -279,7 +269,7 @@ def test_membership_errors(county_admin, grid_a, community_a, community_b, club,
         {**base, "身份证号": stranger.id_number, "组织类型": "志愿服务队"},
         {**base, "组织类型": "社区社会组织", "身份证号": li.id_number},
     ]
-    errors = _errors(county_admin, "memberships", rows)
+    errors = import_errors(county_admin, "memberships", rows)
     assert errors[2][0].startswith("组织“不存在的队”未找到")
     assert errors[3] == ["身份证号对应的居民未登记，或不在您的管理范围内（请先导入居民）"]
     assert errors[4] == ["身份证号校验位不正确"]
@@ -305,7 +295,7 @@ def test_a_member_outside_the_importers_scope_is_refused(
             "身份证号": stranger.id_number,
         }
     ]
-    errors = _errors(town_staff_a, "memberships", rows)
+    errors = import_errors(town_staff_a, "memberships", rows)
     assert errors[2] == ["身份证号对应的居民未登记，或不在您的管理范围内（请先导入居民）"]
 
 
@@ -318,7 +308,7 @@ def test_the_same_member_twice_in_a_file_is_a_duplicate(county_admin, community_
         {"所在区划代码": community_a.code, "组织": "陵阳社区志愿服务队", "身份证号": li.id_number},
         {"所在区划代码": community_a.code, "组织": code, "身份证号": li.id_number},
     ]
-    errors = _errors(county_admin, "memberships", rows)
+    errors = import_errors(county_admin, "memberships", rows)
     assert errors == {3: ["同一组织的同一成员与第2行重复"]}
 
 
@@ -371,7 +361,7 @@ def test_certificates_by_phone_or_birth_date(fmt, county_admin, community_a, wor
             "有效期至": "2029-08-31",
         },
     ]
-    report = _import(county_admin, "certificates", rows, fmt)
+    report = import_rows(county_admin, "certificates", rows, fmt)
     assert report.created == 2
     wang = workers["wang"].certificates.get()
     assert (wang.kind, str(wang.issued_on), wang.number, wang.region_code) == (
@@ -381,7 +371,7 @@ def test_certificates_by_phone_or_birth_date(fmt, county_admin, community_a, wor
         community_a.code,
     )
     assert str(workers["zhao"].certificates.get().expires_on) == "2029-08-31"
-    assert _import(county_admin, "certificates", rows).unchanged == 2
+    assert import_rows(county_admin, "certificates", rows).unchanged == 2
     # the export (phone masked) imports back unchanged: the birth date finds the worker
     exported = services.export_write(principal=county_admin, kind="certificates", fmt="csv")
     assert "139****5678" in exported.decode("utf-8-sig")
@@ -414,7 +404,7 @@ def test_certificate_errors(county_admin, community_a, workers):
             "取得日期": "2022-01-01",
         },
     ]
-    errors = _errors(county_admin, "certificates", rows)
+    errors = import_errors(county_admin, "certificates", rows)
     assert errors[2] == [
         "未找到这名社区工作者（请先导入社区工作者，并核对所在区划、姓名、手机号或出生日期）"
     ]
@@ -451,7 +441,7 @@ def test_trainings_import_update_and_reimport(fmt, county_admin, community_a, wo
             "培训日期": "2024-04-01",
         },
     ]
-    report = _import(county_admin, "trainings", rows, fmt)
+    report = import_rows(county_admin, "trainings", rows, fmt)
     assert report.created == 2
     training = workers["wang"].trainings.get()
     assert (training.days, training.organiser, training.is_rotation) == (
@@ -459,9 +449,9 @@ def test_trainings_import_update_and_reimport(fmt, county_admin, community_a, wo
         "南陵县民政局",
         True,
     )
-    assert _import(county_admin, "trainings", rows).unchanged == 2
+    assert import_rows(county_admin, "trainings", rows).unchanged == 2
     rows[1]["天数"] = "1"
-    changed = _import(county_admin, "trainings", rows)
+    changed = import_rows(county_admin, "trainings", rows)
     assert (changed.updated, changed.unchanged) == (1, 1)
     assert workers["zhao"].trainings.get().days == Decimal("1.0")
 
@@ -483,7 +473,7 @@ def test_training_errors(county_admin, community_a, workers):
         {**base, "天数": "2", "手机号": "13900000000"},
         {**base, "天数": "2", "集中轮训": "大概", "培训课程": "丁"},
     ]
-    errors = _errors(county_admin, "trainings", rows)
+    errors = import_errors(county_admin, "trainings", rows)
     assert errors[2] == ["天数应大于 0 且不超过 365"]
     assert errors[3] == ["天数以半天为单位，如 0.5、1、3"]
     assert errors[4] == ["天数应为数字"]
@@ -507,7 +497,7 @@ def test_a_worker_of_another_town_is_out_of_the_importers_scope(town_staff_a, co
             "培训日期": "2024-03-18",
         }
     ]
-    errors = _errors(town_staff_a, "trainings", rows)
+    errors = import_errors(town_staff_a, "trainings", rows)
     assert "不在您的管理范围内" in errors[2][0]
 
 
@@ -539,8 +529,8 @@ def test_a_writer_process_sets_the_parents_after_every_row(
         org_row(community_a, "陵阳社区志愿服务总队", "志愿服务队"),
     ]
     # when imported twice through the writer process
-    first = _import(county_admin, "organisations", rows)
-    again = _import(county_admin, "organisations", rows)
+    first = import_rows(county_admin, "organisations", rows)
+    again = import_rows(county_admin, "organisations", rows)
     # then the parent is set once, and the second import changes nothing
     assert (first.created, again.unchanged) == (2, 2)
     child = Organisation.objects.get(name="第一网格志愿队")
