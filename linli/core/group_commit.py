@@ -149,6 +149,8 @@ _committers_lock = threading.Lock()
 def run_in_group_commit[T](work: Callable[[], T], *, using: str = DEFAULT_DB_ALIAS) -> T:
     """Run `work` in a transaction shared with other threads' concurrent work; return its
     result or raise its exception once the shared transaction has committed."""
+    # Made at first use, in the server process that uses it (after gunicorn forks): a lock
+    # file opened before a fork would be one open file and exclude no other process.
     committer = _committers.get(using)
     if committer is None:
         with _committers_lock:
