@@ -273,7 +273,8 @@ def unread_count(user: User) -> int:
 
 # --- catalogue and time limits -----------------------------------------------------------
 
-_category_cache: dict[str, Any] = {"at": 0.0, "by_code": {}}
+# "Never loaded" is -inf, not 0: time.monotonic() counts from boot (see worktime).
+_category_cache: dict[str, Any] = {"at": float("-inf"), "by_code": {}}
 
 
 def category_by_code(code: str) -> CaseCategory | None:
@@ -288,7 +289,7 @@ def category_by_code(code: str) -> CaseCategory | None:
 
 
 def category_cache_reset() -> None:
-    _category_cache["at"] = 0.0
+    _category_cache["at"] = float("-inf")
     _category_cache["by_code"] = {}
 
 
@@ -328,7 +329,7 @@ class _RegionIndex:
     by_code: dict[str, Region] = field(default_factory=dict)
     communities: list[Region] = field(default_factory=list)
     grids_of: dict[str, list[Region]] = field(default_factory=dict)
-    loaded_at: float = 0.0
+    loaded_at: float = float("-inf")  # never loaded (see _category_cache)
 
 
 _region_index = _RegionIndex()
@@ -406,7 +407,7 @@ def county_centre() -> tuple[float, float] | None:
 
 
 def region_cache_reset() -> None:
-    _region_index.loaded_at = 0.0
+    _region_index.loaded_at = float("-inf")
 
 
 def case_region_by_code(code: str) -> Region | None:

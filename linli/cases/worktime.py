@@ -26,7 +26,9 @@ TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_WORK_PERIODS: tuple[tuple[str, str], ...] = (("08:30", "12:00"), ("14:00", "17:30"))
 _OVERRIDE_TTL_SECONDS = 300
 _warned_years: set[int] = set()
-_override_cache: dict[str, object] = {"at": 0.0, "data": {}}
+# "Never loaded" is -inf, not 0: time.monotonic() counts from boot, so a server started
+# within the TTL of boot would otherwise trust the empty cache.
+_override_cache: dict[str, object] = {"at": float("-inf"), "data": {}}
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +54,7 @@ def workday_overrides() -> dict[date, bool]:
 
 def workday_overrides_reset() -> None:
     """Forget the cached corrections (after an edit, and in tests)."""
-    _override_cache["at"] = 0.0
+    _override_cache["at"] = float("-inf")
 
 
 def is_workday(day: date) -> bool:

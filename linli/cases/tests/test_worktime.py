@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from linli.cases import worktime
+from linli.cases import selectors, worktime
 from linli.cases.geo import distance_m, gcj02_to_wgs84, wgs84_to_gcj02
 from linli.cases.models import WorkdayOverride
 from linli.cases.worktime import TZ, add_hours
+from linli.regions.models import Region
 
 
 def at(*args: int) -> datetime:
@@ -54,6 +58,21 @@ def test_the_county_can_correct_the_calendar_without_code():
     WorkdayOverride.objects.create(day=date(2031, 1, 6), is_workday=False, note="临时调整")
     worktime.workday_overrides_reset()
     assert worktime.is_workday(date(2031, 1, 6)) is False
+
+
+@pytest.mark.django_db
+def test_the_caches_load_on_a_server_started_just_after_boot(monkeypatch, two_towns):
+    # time.monotonic() counts from boot: 20 s after it, a "loaded at 0" cache would look fresh.
+    monkeypatch.setattr(time, "monotonic", lambda: 20.0)
+    WorkdayOverride.objects.create(day=date(2031, 1, 6), is_workday=False, note="临时调整")
+    worktime.workday_overrides_reset()
+    selectors.region_cache_reset()
+    grid = Region.objects.filter(level="grid").first()
+    assert worktime.is_workday(date(2031, 1, 6)) is False
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.case_region_by_code(grid.code) == grid
+        assert selectors.case_region_by_code(grid.code) == grid
+    assert len(queries) == 1, "the region index is read once, then served from memory"
 
 
 def test_gcj02_round_trip_is_within_a_metre():
