@@ -15,11 +15,13 @@ from ninja.pagination import paginate
 
 from linli.cases import selectors, services
 from linli.cases.models import Case, CaseEvent, CasePhoto, Notification
+from linli.cases.models import Status as CaseStatus
 from linli.core.api import ERROR_RESPONSES, not_region_data, scoped_to, write_allowed
 from linli.core.errors import ValidationFailed
 from linli.core.views_support import AuthedRequest
 
 router = Router(tags=["案件 cases"])
+_STATUS_LABELS = dict(CaseStatus.choices)
 
 
 class CategoryOut(Schema):
@@ -72,7 +74,8 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_status_label(obj: Case) -> str:
-        return obj.get_status_display()
+        # Not get_status_display(): it hashes every (lazy) choice label on each call.
+        return str(_STATUS_LABELS.get(obj.status, obj.status))
 
     @staticmethod
     def resolve_category_code(obj: Case) -> str:

@@ -27,6 +27,10 @@ def register(model: type[models.Model], *, pii_fields: tuple[str, ...] = ()) -> 
     _registry[model] = frozenset(pii_fields)
 
 
+def is_audited(model: type[models.Model]) -> bool:
+    return model in _registry
+
+
 def registered_models() -> dict[type[models.Model], frozenset[str]]:
     return dict(_registry)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.utils.translation import gettext_lazy
 
 from linli.cases.models import Case, CaseCategory, CaseEvent
-from linli.core.fast_insert import insert_new
+from linli.core.fast_insert import _as_is, insert_new
 from linli.regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +83,20 @@ def test_audited_models_and_saved_rows_are_refused(grid: Region):
     case.save()
     with pytest.raises(ValueError):
         insert_new(case)
+
+
+def test_only_values_django_passes_unchanged_skip_the_preparation(grid: Region):
+    fields, ops = {f.name: f for f in Case._meta.concrete_fields}, connection.ops
+    assert _as_is(fields["description"], ops) == (str, type(None))
+    assert _as_is(fields["category"], ops) == (int, type(None))  # a key, by its target's rule
+    assert _as_is(fields["accepted_at"], ops) == (type(None),)  # a set moment is adapted
+    assert _as_is(fields["created_at"], ops) == ()  # auto_now_add: always prepared
+    assert _as_is(fields["reporter_phone"], ops) == ()  # encrypted: a subclass converts
+    # psycopg 3 types integers by column size: there a plain integer is prepared.
+    integers = _as_is(fields["version"], ops)
+    assert integers == (() if connection.vendor == "postgresql" else (int, type(None)))
+    # A lazy (translated) string is not a str: it is prepared, and stored as its text.
+    case = _case(grid)
+    case.address = gettext_lazy("春谷路 8 号")
+    insert_new(case)
+    assert Case.objects.get(pk=case.pk).address == "春谷路 8 号"
