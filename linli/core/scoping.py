@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.db.models import Q
+
 # Length of the significant prefix of a region code at each level of the tree.
 LEVEL_PREFIX_LENGTH = {"county": 6, "town": 9, "community": 12, "grid": 15}
 
@@ -17,6 +19,20 @@ LEVEL_PREFIX_LENGTH = {"county": 6, "town": 9, "community": 12, "grid": 15}
 def region_prefix(code: str, level: str) -> str:
     """The prefix that every descendant of a region shares with it."""
     return code[: LEVEL_PREFIX_LENGTH[level]]
+
+
+def prefix_range(field_name: str, prefix: str) -> dict[str, str]:
+    """The values that start with `prefix` as a range, `prefix <= value < upper`, which both
+    databases answer from an ordinary index (SQLite's LIKE, being case-insensitive, cannot
+    use one and scans the table). Exact for codes ordered by code point (SQLite, PostgreSQL's
+    C collation); `starts_with` adds the LIKE that keeps it exact under any collation."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return {f"{field_name}__gte": prefix, f"{field_name}__lt": upper}
+
+
+def starts_with(field_name: str, prefix: str) -> Q:
+    """`field__startswith=prefix` that walks an index on both databases (`prefix_range`)."""
+    return Q(**prefix_range(field_name, prefix), **{f"{field_name}__startswith": prefix})
 
 
 @dataclass(frozen=True)

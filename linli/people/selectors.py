@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
 from linli.core.pii import PHONE_RE, blind_index, normalize_phone
-from linli.core.scoping import scope_of
+from linli.core.scoping import scope_of, starts_with
 from linli.people import address_index
 from linli.people.models import Household, NameFrom, Resident, ResidentMove, ResidentTag, Tag
 from linli.regions.models import Region
@@ -68,13 +68,6 @@ def query_kind(q: str) -> str:
 def looks_like_pii(q: str) -> bool:
     """True when a search entry is an ID number or a phone (pages must not echo it back)."""
     return bool(q) and query_kind(q) in ("id_number", "phone")
-
-
-def _prefix_range(field: str, prefix: str) -> Q:
-    # `field >= prefix AND field < prefix-with-last-char+1` walks a B-tree on both databases;
-    # `startswith` keeps the match exact under any collation.
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper, f"{field}__startswith": prefix})
 
 
 def years_before(day: date, years: int) -> date:
@@ -441,13 +434,13 @@ def _name_contains_branches(base: QuerySet[Any], q: str) -> list[QuerySet[Any]]:
     in two branches, so that a count is a COUNT per branch."""
     # Unindexed: the length index is for the long names, never the way into the short ones.
     short = base.alias(short_length=Unindexed(Length("name"))).filter(short_length__lte=3)
-    at_1 = _prefix_range("name", q)
-    at_2 = _prefix_range("name_from2", q)
+    at_1 = starts_with("name", q)
+    at_2 = starts_with("name_from2", q)
     return [
         short.filter(at_1),
         short.alias(name_from2=NameFrom(2)).filter(at_2).exclude(at_1),
         short.alias(name_from2=NameFrom(2), name_from3=NameFrom(3))
-        .filter(_prefix_range("name_from3", q))
+        .filter(starts_with("name_from3", q))
         .exclude(at_1)
         .exclude(at_2),
         # Bounded on both sides: SQLite's planner then prefers this (small) range.
@@ -491,7 +484,7 @@ def resident_search(
     # read once and each row is looked up among them — never the way into the residents.
     tag_rows = ResidentTag.objects.visible_to(principal)
     if region_code:
-        tag_rows = tag_rows.filter(_prefix_range("region_code", code_prefix(region_code)))
+        tag_rows = tag_rows.filter(starts_with("region_code", code_prefix(region_code)))
     for tag in tags:
         base = base.alias(row_id=Unindexed("pk")).filter(
             row_id__in=tag_rows.filter(tag=tag).values("resident_id")
@@ -504,7 +497,7 @@ def resident_search(
             base = base.filter(birth_date__gt=earliest)
         order = ("birth_date", "id")
     if region_code:
-        base = base.filter(_prefix_range("region_code", code_prefix(region_code)))
+        base = base.filter(starts_with("region_code", code_prefix(region_code)))
     if household is not None:
         base = base.filter(household_id=household)
     if status and (tags or ages or region_code or q or household is not None):
@@ -519,7 +512,7 @@ def resident_search(
         # county's with a LIKE tested on each (ADR 0100).
         scope = scope_of(principal)
         if not scope.is_global and len(scope.prefixes) == 1:
-            base = base.filter(_prefix_range("region_code", scope.prefixes[0]))
+            base = base.filter(starts_with("region_code", scope.prefixes[0]))
     branches: list[QuerySet[Any]] = [base]
     if q:
         kind = query_kind(q)
@@ -531,12 +524,12 @@ def resident_search(
             order = ("id",)
         elif kind == "pinyin":
             key = q.replace(" ", "").lower()
-            by_pinyin = _prefix_range("name_pinyin", key)
+            by_pinyin = starts_with("name_pinyin", key)
             branches = [base.filter(by_pinyin)]
             # One letter is both a pinyin and an initials prefix; names have few syllables.
             # The initials index holds the pinyin too: excluding the first branch is free.
             if 2 <= len(key) <= MAX_INITIALS:
-                branches.append(base.filter(_prefix_range("name_initials", key)).exclude(by_pinyin))
+                branches.append(base.filter(starts_with("name_initials", key)).exclude(by_pinyin))
             order = ("name_pinyin", "id")
         else:
             branches = _name_contains_branches(base, q)
@@ -633,7 +626,7 @@ def household_list(
     building and head, and `member_count` (active members, one query per page)."""
     base: QuerySet[Household] = Household.objects.visible_to(principal)
     if region_code:
-        base = base.filter(_prefix_range("region_code", code_prefix(region_code)))
+        base = base.filter(starts_with("region_code", code_prefix(region_code)))
     if building is not None:
         base = base.filter(building_id=building)
     q = (q or "").strip()
@@ -681,7 +674,7 @@ def _address_or_number(base: QuerySet[Household], q: str) -> QuerySet[Household]
         return exact.filter(pk__in=address_index.sqlite_candidates(q))
     if vendor == "postgresql":
         # LIKE '%q%' takes the pg_trgm GIN index, the range the number index: a BitmapOr.
-        return base.filter(Q(address__contains=q) | _prefix_range("number", q))
+        return base.filter(Q(address__contains=q) | starts_with("number", q))
     return exact
 
 
