@@ -136,7 +136,7 @@ def _lock(actor: Any, case_id: int | str, version: int | None) -> Case:
     if version is not None and int(version) != case.version:
         raise Conflict(
             "case_changed",
-            f"该案件刚被他人处理（当前状态：{case.get_status_display()}），请刷新后重试",
+            f"该案件刚被他人处理（当前状态：{_status_text(case)}），请刷新后重试",
             {"version": case.version, "status": case.status},
         )
     return case
@@ -146,9 +146,15 @@ def _check_from(case: Case, allowed: Iterable[str], action_label: str) -> None:
     if case.status not in tuple(allowed):
         raise Conflict(
             "case_bad_state",
-            f"案件当前为“{case.get_status_display()}”，不能{action_label}",
+            f"案件当前为“{_status_text(case)}”，不能{action_label}",
             {"status": case.status, "version": case.version},
         )
+
+
+def _status_text(case: Case) -> str:
+    """The case's status for a Chinese sentence (errors are written in Chinese)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return case.get_status_display()  # a plain str, made inside the override
 
 
 def _site_text(label: Any) -> str:
@@ -628,7 +634,7 @@ def _case_photos_add(
     if case.status not in OPEN_STATUSES:
         raise Conflict(
             "case_bad_state",
-            f"案件当前为“{case.get_status_display()}”，不能再补充照片",
+            f"案件当前为“{_status_text(case)}”，不能再补充照片",
             {"status": case.status, "version": case.version},
         )
     stored = set(case.photos.filter(kind=CasePhoto.Kind.REPORT).values_list("sha256", flat=True))

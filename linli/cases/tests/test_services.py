@@ -519,5 +519,9 @@ def test_records_keep_the_sites_language_whoever_acts(
         services.case_dispatch(actor=town_staff_a, case_id=case.pk, department_ids=[department.pk])
     event = CaseEvent.objects.filter(case=case, action="dispatch").get()
     assert event.data["targets"] == [f"{department.name}（主办）"]
+    # and a Chinese error names the status in Chinese, not "Dispatched" inside the sentence
+    with translation.override("en"), pytest.raises(Conflict) as error:
+        services.case_accept(actor=town_staff_a, case_id=case.pk)
+    assert "“已派单”" in error.value.message
     message = Notification.objects.filter(user=handler, case=case).latest("id")
     assert message.title.startswith("新派单（主办）")
