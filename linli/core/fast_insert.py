@@ -5,8 +5,8 @@ most of the CPU an intake costs (ADR 0093). `insert_new(instance)` writes the sa
 every concrete field through `pre_save` and `get_db_prep_save`, as `save()` does, so
 defaults, `auto_now_add`, encrypted fields and JSON are stored the same way (a plain string,
 number or key of Django's own field classes is passed as it is, which is what those two calls
-return for it) — with a statement prepared once per model and database vendor, and sets the
-new primary key.
+return for it) — with a statement built once per model and database vendor (on PostgreSQL
+with its values bound on the server), and sets the new primary key.
 
 It sends no `pre_save`/`post_save` signals, so it refuses audited models: their changes must
 reach the audit log through `save()`. Model `save()` overrides are not run either; the
@@ -102,6 +102,19 @@ def _statement(
     return found
 
 
+def _cursor(connection: Any) -> Any:
+    """A cursor for the prepared INSERT. On PostgreSQL one that binds parameters on the
+    server: Django's cursors interpolate all 40 values into the SQL text on the client, and
+    the server then parses them back (intake: 0.4 ms less client and 0.1 ms less server CPU).
+    Wrapped like Django's own, so query capture and execute wrappers still see it."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[call-arg]
+
+
 def insert_new(instance: models.Model) -> None:
     """INSERT `instance` (not yet saved) and set its primary key, like `save()` on a new row."""
     model = type(instance)
@@ -124,7 +137,7 @@ def insert_new(instance: models.Model) -> None:
         if type(value) not in column.as_is:
             value = column.field.get_db_prep_save(column.field.pre_save(instance, True), connection)
         values.append(value)
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(sql, values)
         instance.pk = cursor.fetchone()[0]
     instance._state.adding = False

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
 
 from linli.cases.models import Case, CaseCategory, CaseEvent
-from linli.core.fast_insert import _as_is, insert_new
+from linli.core.fast_insert import _as_is, _cursor, insert_new
 from linli.regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,16 @@ def test_only_values_django_passes_unchanged_skip_the_preparation(grid: Region):
     case.address = gettext_lazy("春谷路 8 号")
     insert_new(case)
     assert Case.objects.get(pk=case.pk).address == "春谷路 8 号"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's cursors")
+def test_postgresql_binds_the_values_on_the_server(grid: Region):
+    import psycopg
+
+    # Django's own cursors write every value into the SQL text on the client
+    with _cursor(connection) as cursor:
+        assert not isinstance(cursor.cursor, psycopg.ClientCursor)
+    case = _case(grid)
+    with CaptureQueriesContext(connection) as queries:  # and the insert is still seen
+        insert_new(case)
+    assert [q["sql"][:24] for q in queries.captured_queries] == ['INSERT INTO "cases_case"']
