@@ -1196,7 +1196,7 @@ class ResidentSpec(TableSpec):
                     if not name.endswith("_hash") and name not in ("name_pinyin", "name_initials")
                 },
             )
-        ctx.writer(Resident).insert(inserts)
+        new_ids = ctx.writer(Resident).insert_with_ids(inserts)
         ctx.writer(Resident).update(updates)
         if moves:
             ctx.writer(ResidentMove).insert(moves)
@@ -1213,15 +1213,23 @@ class ResidentSpec(TableSpec):
                     )[:1]
                 ),
             )
-        changed_rows |= self._write_tags_and_heads(ctx, chunk, stored)
+        ids = {key: row["id"] for key, row in stored.items()}
+        if new_ids is not None:
+            ids.update(zip((values["id_number_hash"] for values in inserts), new_ids, strict=True))
+        changed_rows |= self._write_tags_and_heads(ctx, chunk, stored, ids)
         updated = sum(1 for p in chunk if p.key in stored and p.number in changed_rows)
         report.updated += updated
         report.unchanged += sum(1 for p in chunk if p.key in stored) - updated
 
     def _write_tags_and_heads(
-        self, ctx: Context, chunk: Sequence[Parsed], stored: Mapping[Hashable, Mapping[str, Any]]
+        self,
+        ctx: Context,
+        chunk: Sequence[Parsed],
+        stored: Mapping[Hashable, Mapping[str, Any]],
+        ids: dict[Hashable, int],
     ) -> set[int]:
-        """Add missing tags, update disability details, set household heads; the rows changed."""
+        """Add missing tags, update disability details, set household heads; the rows changed.
+        `ids`: the resident ids known so far by natural key (the others are looked up)."""
         wanted = [
             p
             for p in chunk
@@ -1230,7 +1238,6 @@ class ResidentSpec(TableSpec):
         ]
         if not wanted:
             return set()
-        ids = {key: row["id"] for key, row in stored.items()}
         missing = [p.key for p in wanted if p.key not in ids]
         ids.update(select_in(Resident, ("id_number_hash", "id"), "id_number_hash", missing))
         changed: set[int] = set()
