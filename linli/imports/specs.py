@@ -1287,15 +1287,24 @@ class ResidentSpec(TableSpec):
             if p.values.get("relation") == Resident.Relation.HEAD and "household_id" in p.values
         }
         if heads:
+            # Set once every resident is written (`finish_write`); the file names one head per
+            # household at most (`track`), so the order of the batches does not matter.
             current_heads = dict(select_in(Household, ("id", "head_id"), "id", heads))
-            head_updates = [
-                (household_id, {"head_id": resident_id})
-                for household_id, (resident_id, _number) in heads.items()
-                if current_heads.get(household_id) != resident_id
-            ]
-            ctx.writer(Household).update(head_updates)
-            changed |= {heads[household_id][1] for household_id, _values in head_updates}
+            pending = ctx.lookups.setdefault("heads_to_set", {})
+            for household_id, (resident_id, number) in heads.items():
+                if current_heads.get(household_id) != resident_id:
+                    pending[household_id] = resident_id
+                    changed.add(number)
         return changed
+
+    def finish_write(self, ctx: Context, report: ImportReport) -> None:
+        # The heads of the whole file in one statement (PostgreSQL: from arrays, ADR 0107).
+        pending = ctx.lookups.pop("heads_to_set", None)
+        if pending:
+            ctx.writer(Household).update(
+                (household_id, {"head_id": resident_id})
+                for household_id, resident_id in sorted(pending.items())
+            )
 
     def export_records(self, scope: Scope) -> Iterator[dict[str, Any]]:
         relations = dict(Resident.Relation.choices)

@@ -6,12 +6,13 @@ from django.db import connection
 from linli.core.pii import blind_index, id_number_error
 from linli.imports import services, specs
 from linli.imports.tests.factories import new_id, resident_row, table_bytes
-from linli.people.models import Resident
+from linli.people.models import Household, Resident
+from linli.people.tests.factories import make_household
 
 
-def _indexes() -> set[str]:
+def _indexes(model=Resident) -> set[str]:
     with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, Resident._meta.db_table)
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
     return {name for name, info in constraints.items() if info["index"]}
 
 
@@ -202,3 +203,52 @@ def test_updates_of_many_rows_set_every_field_as_one_by_one(county_admin, grid_a
     assert [r.phone for r in stored] == ["13900000000", "13900000001", "13900000002"]
     assert [r.status for r in stored] == ["active", "moved_out", "moved_out"]
     assert stored[0].household_id is None
+
+
+@pytest.mark.parametrize("through_writer", [False, pytest.param(True, marks=needs_shared_database)])
+@pytest.mark.django_db(transaction=True)
+def test_household_heads_named_in_any_batch_are_set_once_every_row_is_written(
+    through_writer, county_admin, grid_a, monkeypatch
+):
+    # given four households, two of them headed by stored residents
+    for number in ("T0", "T1", "T2", "T3"):
+        make_household(grid_a, number=number)
+    stays = resident_row(grid_a.code, 户编号="T0", 与户主关系="户主")
+    was_head = resident_row(grid_a.code, 户编号="T1", 与户主关系="户主")
+    spouse = resident_row(grid_a.code, 户编号="T1", 与户主关系="配偶")
+    services.import_run(
+        actor=county_admin,
+        kind="residents",
+        source=table_bytes("csv", [stays, was_head, spouse]),
+        filename="a.csv",
+    )
+    # and a bulk load in batches of two rows (written by a writer process, or here)
+    monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 1)
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(services, "WRITER_MIN_ROWS", 1 if through_writer else 10**9)
+    indexes_before = _indexes(Household)
+    new_head_t2 = resident_row(grid_a.code, 户编号="T2", 与户主关系="户主", 标签="党员")
+    new_head_t3 = resident_row(grid_a.code, 户编号="T3", 与户主关系="户主")
+    rows = [
+        resident_row(grid_a.code, 户编号="T2", 与户主关系="子女"),
+        stays,
+        new_head_t2,
+        {**spouse, "与户主关系": "户主"},
+        {**was_head, "与户主关系": "配偶"},
+        new_head_t3,
+        resident_row(grid_a.code, 户编号="T3", 与户主关系="子女"),
+    ]
+    # when a file names heads in the first, second and third batches
+    report = services.import_run(
+        actor=county_admin, kind="residents", source=table_bytes("csv", rows), filename="b.csv"
+    )
+    # then each household is headed by the resident its file row named
+    heads = dict(Household.objects.values_list("number", "head__id_number_hash"))
+    named = {"T0": stays, "T1": spouse, "T2": new_head_t2, "T3": new_head_t3}
+    assert heads == {number: blind_index(row["身份证号"]) for number, row in named.items()}
+    # and the counts are those of one head per household
+    assert (report.created, report.updated, report.unchanged) == (4, 2, 1)
+    tagged = Resident.objects.get(id_number_hash=blind_index(new_head_t2["身份证号"]))
+    assert list(tagged.tags.values_list("tag", flat=True)) == ["party_member"]
+    # and the household table has all its indexes
+    assert _indexes(Household) == indexes_before
