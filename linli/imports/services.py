@@ -253,6 +253,7 @@ def import_run(
         if not report.ok:
             raise ImportFailed(report)
         bulk_load = new_rows >= BULK_LOAD_MIN_ROWS and new_rows >= bulk.table_row_count(spec.model)
+        ctx.bulk_load = bulk_load
         try:
             with transaction.atomic():
                 indexes = (

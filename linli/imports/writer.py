@@ -216,6 +216,7 @@ def _write_all(header: dict[str, Any], stdin: IO[bytes], stdout: IO[bytes]) -> N
         user=user,
         ip_address=header.get("ip_address"),
         reason=header["reason"],
+        bulk_load=header["bulk_load"],
     )
     report = ImportReport()
     cache = (
