@@ -1290,29 +1290,33 @@ class ResidentSpec(TableSpec):
             if p.values.get("relation") == Resident.Relation.HEAD and "household_id" in p.values
         }
         if heads:
-            # Set once every resident is written (`finish_write`); the file names one head per
-            # household at most (`track`), so the order of the batches does not matter.
             current_heads = dict(select_in(Household, ("id", "head_id"), "id", heads))
-            pending = ctx.lookups.setdefault("heads_to_set", {})
-            for household_id, (resident_id, number) in heads.items():
-                if current_heads.get(household_id) != resident_id:
-                    pending[household_id] = resident_id
-                    changed.add(number)
+            head_updates = {
+                household_id: resident_id
+                for household_id, (resident_id, _number) in heads.items()
+                if current_heads.get(household_id) != resident_id
+            }
+            changed |= {heads[household_id][1] for household_id in head_updates}
+            if connection.vendor == "postgresql":
+                # Set once every resident is written (`finish_write`); the file names one head
+                # per household at most (`track`), so the order of the batches does not matter.
+                ctx.lookups.setdefault("heads_to_set", {}).update(head_updates)
+            else:
+                # SQLite updates only the head's own index: each batch's heads, beside validation.
+                ctx.writer(Household).update(
+                    (household_id, {"head_id": resident_id})
+                    for household_id, resident_id in head_updates.items()
+                )
         return changed
 
     def finish_write(self, ctx: Context, report: ImportReport) -> None:
-        # The heads of the whole file in one statement (PostgreSQL: from arrays, ADR 0107).
+        # PostgreSQL: the heads of the whole file in one statement from arrays (ADR 0107).
         pending = ctx.lookups.pop("heads_to_set", None)
         if not pending:
             return
-        # On PostgreSQL a head change writes an entry into each of the household table's
-        # eleven indexes; when a bulk load sets the heads of most households, rebuilding the
-        # indexes costs less (ADR 0107). SQLite updates only the head's own index.
-        rebuild = (
-            ctx.bulk_load
-            and connection.vendor == "postgresql"
-            and 2 * len(pending) >= table_row_count(Household)
-        )
+        # A head change writes an entry into each of the household table's eleven indexes;
+        # when a bulk load sets the heads of most households, rebuilding them costs less.
+        rebuild = ctx.bulk_load and 2 * len(pending) >= table_row_count(Household)
         with deferred_indexes(Household) if rebuild else contextlib.nullcontext():
             ctx.writer(Household).update(
                 (household_id, {"head_id": resident_id})
