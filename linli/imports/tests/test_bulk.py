@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 
+from linli.core.errors import ApplicationError
 from linli.core.pii import blind_index, id_number_error
 from linli.imports import services, specs
 from linli.imports.tests.factories import new_id, resident_row, table_bytes
@@ -272,3 +273,46 @@ def test_household_heads_named_in_any_batch_are_set_once_every_row_is_written(
     if not through_writer:
         rebuilds_households = connection.vendor == "postgresql"
         assert rebuilt == ["people_resident"] + ["people_household"] * rebuilds_households
+
+
+@pytest.mark.parametrize("through_writer", [False, pytest.param(True, marks=needs_shared_database)])
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_referring_to_a_vanished_household_writes_nothing(
+    through_writer, county_admin, grid_a, monkeypatch
+):
+    # given two households, one of which vanishes after the file's rows were checked (its id
+    # in the rows no longer names a household when they are written)
+    for number in ("T0", "T1"):
+        make_household(grid_a, number=number)
+    vanished = Household.objects.get(number="T1").pk
+    resolve = specs.ResidentSpec._resolve_households
+
+    def resolve_then_vanish(self, ctx, chunk):
+        resolve(self, ctx, chunk)
+        for parsed in chunk:
+            if parsed.values.get("household_id") == vanished:
+                parsed.values["household_id"] = vanished + 1000
+
+    monkeypatch.setattr(specs.ResidentSpec, "_resolve_households", resolve_then_vanish)
+    monkeypatch.setattr(services, "BULK_LOAD_MIN_ROWS", 1)
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(services, "WRITER_MIN_ROWS", 1 if through_writer else 10**9)
+    indexes_before = (_indexes(Resident), _indexes(Household))
+    rows = [
+        resident_row(grid_a.code, 户编号="T0", 与户主关系="户主"),
+        resident_row(grid_a.code, 户编号="T0", 与户主关系="配偶"),
+        resident_row(grid_a.code, 户编号="T1", 与户主关系="户主"),
+        resident_row(grid_a.code, 户编号="T1", 与户主关系="子女"),
+        resident_row(grid_a.code),
+    ]
+    # when the file is imported as a bulk load
+    with pytest.raises(ApplicationError) as failed:
+        services.import_run(
+            actor=county_admin, kind="residents", source=table_bytes("csv", rows), filename="a.csv"
+        )
+    # then the foreign key's check refuses it as a concurrent change, and nothing is written:
+    # no resident, no head, every index back
+    assert (failed.value.code, failed.value.status) == ("import_conflict", 409)
+    assert Resident.objects.count() == 0
+    assert not Household.objects.filter(head__isnull=False).exists()
+    assert (_indexes(Resident), _indexes(Household)) == indexes_before
