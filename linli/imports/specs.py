@@ -40,7 +40,7 @@ from linli.core.pii import (
     mask_id_number,
     mask_phone,
 )
-from linli.core.scoping import Scope
+from linli.core.scoping import Scope, prefix_range
 from linli.core.tabular import ColumnSpec, ImportReport
 from linli.facilities.models import Facility, FacilityType
 from linli.imports import cells
@@ -581,13 +581,6 @@ def _community_index(
             index[value].append(pk)
         cache[community] = index
     return index
-
-
-def prefix_range(field_name: str, prefix: str) -> dict[str, str]:
-    """`field__startswith=prefix` as a range, which SQLite answers from the index (its LIKE,
-    being case-insensitive, cannot use an ordinary index and scans the table)."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return {f"{field_name}__gte": prefix, f"{field_name}__lt": upper}
 
 
 def _column(
