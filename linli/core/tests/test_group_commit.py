@@ -210,3 +210,18 @@ def test_on_a_sqlite_file_other_processes_leaders_wait_for_the_commit(tmp_path, 
     assert blocked == [True]  # held during the transaction
     fcntl.flock(other_process, fcntl.LOCK_EX | fcntl.LOCK_NB)  # and released after it
     other_process.close()
+
+
+def test_only_sqlite_groups_writes(monkeypatch):
+    from linli.core import group_commit
+
+    made = []
+    monkeypatch.setattr(group_commit, "_committers", {})
+    monkeypatch.setattr(group_commit, "GroupCommitter", lambda using: made.append(using) or 1 / 0)
+    if connection.vendor == "sqlite":
+        with pytest.raises(ZeroDivisionError):  # it went to the (here broken) committer
+            run_in_group_commit(_grid("340223001001002"))
+        assert made == ["default"]
+    else:  # PostgreSQL: a transaction of its own, no committer
+        pk = run_in_group_commit(_grid("340223001001002"))
+        assert made == [] and Region.objects.filter(pk=pk).exists()
