@@ -156,7 +156,10 @@ def run_in_group_commit[T](work: Callable[[], T], *, using: str = DEFAULT_DB_ALI
     concurrent transactions side by side and flushes their commits' WAL together itself;
     funnelling a process's writes through one connection there left a fifth of the CPUs idle
     and cost throughput (ADR 0111), so the work gets its own transaction."""
-    if connections[using].vendor != "sqlite":
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        if connection.in_atomic_block:  # as the committer does: the caller's transaction
+            return work()
         with transaction.atomic(using=using):
             return work()
     # Made at first use, in the server process that uses it (after gunicorn forks): a lock
