@@ -126,6 +126,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 20}}
+    # The hot inserts (a case and its first event, `core.fast_insert`) are prepared on the
+    # server after five runs on a connection: planning them cost as much again as running
+    # them (ADR 0112). Only server-binding cursors are ever prepared, and Django's own are
+    # client-side. Set LINLI_PREPARED_INSERTS=0 behind a pooler in transaction mode that cannot
+    # keep prepared statements (PgBouncer before 1.21).
+    if os.environ.get("LINLI_PREPARED_INSERTS", "1") == "1":
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

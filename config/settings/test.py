@@ -11,7 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # Test runs open and close many connections; the pool would only hold them open.
-    DATABASES["default"]["OPTIONS"] = {}
+    DATABASES["default"]["OPTIONS"].pop("pool", None)
 # SQLite tests run in a shared in-memory database (Django's default), never on the demo file.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 AXES_ENABLED = True

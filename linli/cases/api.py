@@ -5,6 +5,9 @@ route, `POST /api/cases/{id}/transitions` with an `action`, so that an integrati
 one shape. The Open311 GeoReport v2 interface lives beside it at /open311/v2/.
 """
 
+import functools
+import operator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +91,24 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_region_name(obj: Case) -> str:
         return obj.region.name
+
+    @classmethod
+    def of_new(cls, case: Case) -> "CaseOut":
+        """A just-reported case's answer, built from its resolvers and attributes without
+        validating them again field by field (a tenth of an intake's CPU, ADR 0112). The
+        values come from the service, not from the caller; a test compares the result with
+        `model_validate`."""
+        return cls.model_construct(
+            **{name: read(case) for name, read in _case_out_readers(cls).items()}
+        )
+
+
+@functools.cache
+def _case_out_readers(schema: type[CaseOut]) -> dict[str, Callable[[Case], Any]]:
+    return {
+        name: getattr(schema, f"resolve_{name}", operator.attrgetter(name))
+        for name in schema.model_fields
+    }
 
 
 class CaseIn(Schema):
@@ -330,7 +351,7 @@ def case_list(request: AuthedRequest, filters: Query[CaseFilter]):  # type: igno
 def case_create(request: AuthedRequest, payload: CaseIn):  # type: ignore[no-untyped-def]
     write_allowed(request)
     case = services.case_report(actor=request.auth, **payload.dict())
-    return Status(201, case)
+    return Status(201, CaseOut.of_new(case))
 
 
 @router.get("/{int:case_id}", response={200: CaseOut, **ERROR_RESPONSES}, summary="案件详情")

@@ -41,8 +41,8 @@ from linli.cases.models import (
     Urgency,
 )
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from linli.core.fast_insert import insert_new
-from linli.core.group_commit import run_in_group_commit
+from linli.core.fast_insert import insert_new, insert_together, prepare_insert
+from linli.core.group_commit import insert_durably, run_in_group_commit
 from linli.core.pii import blind_index, is_valid_phone, normalize_phone
 from linli.core.scoping import Scope, scope_of
 from linli.orgs.models import Organisation
@@ -164,7 +164,14 @@ def _site_text(label: Any) -> str:
         return str(label)
 
 
-def _event(
+def _event(case: Case, actor: Any, action: str, **details: Any) -> CaseEvent:
+    """Write one step of the case's history (`_new_event`'s keywords)."""
+    event = _new_event(case, actor, action, **details)
+    insert_new(event)  # every step writes one; a prepared INSERT (ADR 0093)
+    return event
+
+
+def _new_event(
     case: Case,
     actor: Any,
     action: str,
@@ -173,7 +180,7 @@ def _event(
     note: str = "",
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    event = CaseEvent(
+    return CaseEvent(
         case=case,
         region=case.region,
         actor=_user(actor),
@@ -184,8 +191,6 @@ def _event(
         note=note,
         data=data or {},
     )
-    insert_new(event)  # every step writes one; a prepared INSERT (ADR 0093)
-    return event
 
 
 def _save(case: Case, *fields: str, bump: bool = True) -> None:
@@ -574,12 +579,15 @@ def case_report(
         external_ref=_text(external_ref, 100, "外部编号"),
     )
     prepared = _photos_prepare(photo_uploads)
+    event = _new_event(case, actor, CaseEvent.Action.REPORT, data={"source": resolved_source})
+    # Both rows' values are computed here, outside the writer lock (ADR 0112).
+    rows = [prepare_insert(case), prepare_insert(event)]
+    if not prepared and not self_handle and urgency != Urgency.URGENT:
+        insert_durably(rows)  # the usual report: two rows, nothing else
+        return case
 
     def write() -> None:
-        insert_new(case)
-        event = _event(
-            case, actor, CaseEvent.Action.REPORT, note="", data={"source": resolved_source}
-        )
+        insert_together(rows)
         _attach_photos(case, event, actor, prepared, CasePhoto.Kind.REPORT)
         if self_handle:
             assert user is not None

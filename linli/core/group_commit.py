@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,6 +37,8 @@ except ImportError:  # not POSIX: SQLite's own busy handler alone
     fcntl = None  # type: ignore[assignment]
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from linli.core.fast_insert import PreparedInsert, insert_together
 
 
 class _Ticket:
@@ -169,3 +171,18 @@ def run_in_group_commit[T](work: Callable[[], T], *, using: str = DEFAULT_DB_ALI
         with _committers_lock:
             committer = _committers.setdefault(using, GroupCommitter(using))
     return committer.run(work)
+
+
+def insert_durably(rows: Sequence[PreparedInsert], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Write new rows that belong together (a case and its first event) as one durable write
+    and set their keys; their values were computed beforehand (`prepare_insert`).
+
+    On PostgreSQL they are one statement, which needs no transaction around it: outside one
+    it commits alone — one round trip instead of BEGIN, two INSERTs and COMMIT (ADR 0112).
+    On SQLite they go through the group commit, where the writer lock is held only for the
+    statements themselves."""
+    connection = connections[using]
+    if connection.vendor == "postgresql" or connection.in_atomic_block:
+        insert_together(rows)
+        return
+    run_in_group_commit(lambda: insert_together(rows), using=using)

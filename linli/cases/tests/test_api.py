@@ -62,6 +62,31 @@ def test_intake_answers_201_and_the_case(live_server, two_towns, grid_a):
     assert Case.objects.get(pk=body["id"]).source == "api"
 
 
+def test_the_intake_answer_is_the_case_as_its_detail_shows_it(live_server, two_towns, grid_a):
+    # The 201 body is built without validating it again (CaseOut.of_new): it must say
+    # exactly what the validated detail says of the same case.
+    token = _token(two_towns["a"])
+    created = _call(
+        live_server,
+        "POST",
+        "/api/cases/",
+        token,
+        json={
+            "category_code": "muni-light",
+            "description": "路灯不亮已经一周了",
+            "lng": 118.333,
+            "lat": 30.933,
+            "region_code": grid_a.code,
+            "reporter_phone": "13811113333",
+        },
+    )
+    assert created.status_code == 201, created.text
+    detail = _call(live_server, "GET", f"/api/cases/{created.json()['id']}", token)
+    assert detail.status_code == 200
+    assert created.json() == detail.json()
+    assert created.json()["lng"] == 118.333 and created.json()["region_name"] == grid_a.name
+
+
 def test_bad_intake_answers_422_in_chinese_and_writes_nothing(live_server, two_towns, grid_a):
     token = _token(two_towns["a"])
     response = _call(

@@ -8,7 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.translation import gettext_lazy
 
 from linli.cases.models import Case, CaseCategory, CaseEvent
-from linli.core.fast_insert import _as_is, _cursor, insert_new
+from linli.core.fast_insert import (
+    _as_is,
+    _cursor,
+    insert_new,
+    insert_together,
+    prepare_insert,
+)
 from linli.regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +120,67 @@ def test_postgresql_binds_the_values_on_the_server(grid: Region):
     with CaptureQueriesContext(connection) as queries:  # and the insert is still seen
         insert_new(case)
     assert [q["sql"][:24] for q in queries.captured_queries] == ['INSERT INTO "cases_case"']
+
+
+def _report_event(case: Case, grid: Region) -> CaseEvent:
+    return CaseEvent(case=case, region=grid, actor_label="张三", action="report", data={"a": 1})
+
+
+def test_a_case_and_its_first_event_are_prepared_before_either_is_written(grid: Region):
+    case = _case(grid)
+    event = _report_event(case, grid)  # the case has no key yet
+    rows = [prepare_insert(case), prepare_insert(event)]
+    assert Case.objects.count() == 0
+
+    insert_together(rows)
+
+    assert case.pk is not None and event.pk is not None
+    assert event.case_id == case.pk
+    stored = CaseEvent.objects.get(pk=event.pk)
+    assert (stored.case_id, stored.region_code, stored.data) == (case.pk, grid.code, {"a": 1})
+
+
+def test_a_row_whose_target_is_written_nowhere_before_it_is_refused(grid: Region):
+    case = _case(grid)
+    rows = [prepare_insert(_report_event(case, grid))]  # the case is not among the rows
+    with pytest.raises(ValueError, match="case is not saved"):
+        insert_together(rows)
+    assert CaseEvent.objects.count() == 0
+
+
+def test_a_target_saved_since_the_row_was_prepared_gives_its_key(grid: Region):
+    case = _case(grid)
+    row = prepare_insert(_report_event(case, grid))
+    insert_new(case)
+    insert_together([row])
+    assert CaseEvent.objects.get(pk=row.instance.pk).case_id == case.pk
+
+
+def test_on_postgresql_the_two_rows_are_one_statement_psycopg_keeps_parsed(grid: Region):
+    case = _case(grid)
+    rows = [prepare_insert(case), prepare_insert(_report_event(case, grid))]
+    with CaptureQueriesContext(connection) as queries:
+        insert_together(rows)
+    if connection.vendor != "postgresql":
+        assert len(queries.captured_queries) == 2  # one INSERT each, in the caller's transaction
+        return
+    from psycopg._queries import MAX_CACHED_STATEMENT_PARAMS
+
+    (query,) = queries.captured_queries
+    assert query["sql"].startswith('WITH r0 AS (INSERT INTO "cases_case"')
+    # Empty values are NULL in the text: above 50 parameters psycopg parses on every call.
+    parameters = sum(1 for v in rows[0].values + rows[1].values if v is not None)
+    assert parameters <= MAX_CACHED_STATEMENT_PARAMS
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_postgresql_prepares_the_repeated_insert_and_nothing_of_djangos(grid: Region):
+    for _ in range(7):
+        case = _case(grid)
+        insert_together([prepare_insert(case), prepare_insert(_report_event(case, grid))])
+    list(Case.objects.filter(region=grid))  # a query of Django's own
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith('WITH r0 AS (INSERT INTO "cases_case"') for s in prepared), prepared
+    assert not any(s.startswith("SELECT") for s in prepared), prepared
