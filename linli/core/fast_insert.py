@@ -159,21 +159,25 @@ class PreparedInsert:
     alias: str
     statement: _Statement
     values: list[Any]
-    pending: tuple[tuple[int, Any], ...]  # (position in `values`, foreign key field)
-
-    def _targets(self) -> list[models.Model]:
-        return [field.get_cached_value(self.instance) for _, field in self.pending]
+    # (position in `values`, foreign key field, the object it points to)
+    pending: tuple[tuple[int, Any, models.Model], ...]
 
     def _written(self, pk: Any) -> None:
         self.instance.pk = pk
         self.instance._state.adding = False
         self.instance._state.db = self.alias
 
+    def unwrite(self) -> None:
+        """Forget the key of a write that was rolled back, so that the row can be written
+        again."""
+        self.instance.pk = None
+        self.instance._state.adding = True
+
     def _take_pending_keys(self) -> None:
-        for (position, field), target in zip(self.pending, self._targets(), strict=True):
+        for position, field, target in self.pending:
             if target.pk is None:
                 raise ValueError(f"{field.name} is not saved: save it before this row")
-            setattr(self.instance, field.attname, target.pk)
+            setattr(self.instance, field.name, target)  # its key, and the object kept
             self.values[position] = target.pk
 
 
@@ -191,14 +195,14 @@ def prepare_insert(instance: models.Model) -> PreparedInsert:
     connection = connections[alias]
     statement = _statement(model, connection)
     values: list[Any] = []
-    pending: list[tuple[int, Any]] = []
+    pending: list[tuple[int, Any, models.Model]] = []
     for column in statement.columns:
         field = column.field
         value = getattr(instance, column.attname)
         if value is None and field.is_relation and field.is_cached(instance):
             target = field.get_cached_value(instance)
             if target is not None and target.pk is None:  # written before this row
-                pending.append((len(values), field))
+                pending.append((len(values), field, target))
                 values.append(None)
                 continue
         if type(value) not in column.as_is:
@@ -241,7 +245,7 @@ def _insert_as_one_statement(connection: Any, rows: Sequence[PreparedInsert]) ->
     parts, params = [], []
     for n, row in enumerate(rows):
         values, earlier_keys = list(row.values), {}
-        for (position, field), target in zip(row.pending, row._targets(), strict=True):
+        for position, field, target in row.pending:
             if target.pk is not None:  # written since this row was prepared
                 values[position] = target.pk
             elif position_of.get(id(target), n) < n:

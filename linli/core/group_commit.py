@@ -42,10 +42,13 @@ from linli.core.fast_insert import PreparedInsert, insert_together
 
 
 class _Ticket:
-    __slots__ = ("context", "done", "error", "result", "work")
+    __slots__ = ("context", "done", "error", "result", "rows", "work")
 
-    def __init__(self, work: Callable[[], Any]) -> None:
+    def __init__(
+        self, work: Callable[[], Any], rows: Sequence[PreparedInsert] | None = None
+    ) -> None:
         self.work = work
+        self.rows = rows  # the work is only writing these prepared rows
         self.context = contextvars.copy_context()
         self.done = False
         self.result: Any = None
@@ -68,10 +71,10 @@ class GroupCommitter:
         if settings["ENGINE"].endswith("sqlite3") and fcntl is not None and Path(name).is_file():
             self._lock_file = Path(f"{name}.writer").open("ab")  # noqa: SIM115 (kept open)
 
-    def run[T](self, work: Callable[[], T]) -> T:
+    def run[T](self, work: Callable[[], T], rows: Sequence[PreparedInsert] | None = None) -> T:
         if connections[self.using].in_atomic_block:
             return work()
-        ticket = _Ticket(work)
+        ticket = _Ticket(work, rows)
         with self._cond:
             self._queue.append(ticket)
             while self._leading and not ticket.done:
@@ -111,6 +114,8 @@ class GroupCommitter:
     def _commit(self, batch: list[_Ticket]) -> None:
         if len(batch) == 1:  # alone: a plain transaction, no savepoint
             return self._commit_alone(batch[0])
+        if all(ticket.rows is not None for ticket in batch) and self._commit_rows(batch):
+            return None
         try:
             with transaction.atomic(using=self.using):
                 for ticket in batch:
@@ -131,6 +136,28 @@ class GroupCommitter:
             self.works += len(batch)
             for ticket in batch:
                 ticket.done = True
+
+    def _commit_rows(self, batch: list[_Ticket]) -> bool:
+        """A batch of prepared rows only: every row in one go, no savepoint per work — two
+        statements fewer per report while the writer lock is held (ADR 0112). If anything
+        fails, nothing is kept and the batch goes the careful way (False)."""
+        rows = [row for ticket in batch for row in ticket.rows or ()]
+        try:
+            with transaction.atomic(using=self.using):
+                insert_together(rows)
+        except Exception:
+            for row in rows:
+                row.unwrite()
+            return False
+        except BaseException as exc:
+            for ticket in batch:
+                ticket.error, ticket.done = exc, True
+            raise
+        self.batches += 1
+        self.works += len(batch)
+        for ticket in batch:
+            ticket.done = True
+        return True
 
     def _commit_alone(self, ticket: _Ticket) -> None:
         try:
@@ -164,13 +191,17 @@ def run_in_group_commit[T](work: Callable[[], T], *, using: str = DEFAULT_DB_ALI
             return work()
         with transaction.atomic(using=using):
             return work()
+    return _committer(using).run(work)
+
+
+def _committer(using: str) -> GroupCommitter:
     # Made at first use, in the server process that uses it (after gunicorn forks): a lock
     # file opened before a fork would be one open file and exclude no other process.
     committer = _committers.get(using)
     if committer is None:
         with _committers_lock:
             committer = _committers.setdefault(using, GroupCommitter(using))
-    return committer.run(work)
+    return committer
 
 
 def insert_durably(rows: Sequence[PreparedInsert], *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -185,4 +216,5 @@ def insert_durably(rows: Sequence[PreparedInsert], *, using: str = DEFAULT_DB_AL
     if connection.vendor == "postgresql" or connection.in_atomic_block:
         insert_together(rows)
         return
-    run_in_group_commit(lambda: insert_together(rows), using=using)
+    committer = _committer(using)
+    committer.run(lambda: insert_together(rows), rows)

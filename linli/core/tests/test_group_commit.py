@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.db.backends.signals import connection_created
 
 from linli.core.group_commit import GroupCommitter, run_in_group_commit
 from linli.core.middleware import RequestContext, current_request
@@ -27,22 +28,26 @@ def _grid(code: str) -> Callable[[], int]:
 class _Caller(threading.Thread):
     """One request thread: submits its work and keeps what came back."""
 
-    def __init__(self, committer: GroupCommitter, work: Callable[[], Any]) -> None:
+    def __init__(
+        self, committer: GroupCommitter, work: Callable[[], Any], rows: Any = None
+    ) -> None:
         super().__init__()
-        self.committer, self.work = committer, work
+        self.committer, self.work, self.rows = committer, work, rows
         self.result: Any = None
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            self.result = self.committer.run(self.work)
+            self.result = self.committer.run(self.work, self.rows)
         except BaseException as exc:
             self.error = exc
         finally:
             connection.close()
 
 
-def _while_leading(committer: GroupCommitter, followers: list[Callable[[], Any]]) -> list[_Caller]:
+def _while_leading(
+    committer: GroupCommitter, followers: list[Callable[[], Any]], rows: list[Any] | None = None
+) -> list[_Caller]:
     """A first caller leads and holds its transaction open until every follower has queued;
     returns the followers' threads once all have finished."""
     gate = threading.Event()
@@ -55,7 +60,10 @@ def _while_leading(committer: GroupCommitter, followers: list[Callable[[], Any]]
     leader.start()
     while not committer._leading:  # the leader has taken its batch
         threading.Event().wait(0.001)
-    callers = [_Caller(committer, work) for work in followers]
+    callers = [
+        _Caller(committer, work, (rows or [None] * len(followers))[n])
+        for n, work in enumerate(followers)
+    ]
     for caller in callers:
         caller.start()
     while len(committer._queue) < len(callers):
@@ -225,3 +233,77 @@ def test_only_sqlite_groups_writes(monkeypatch):
     else:  # PostgreSQL: a transaction of its own, no committer
         pk = run_in_group_commit(_grid("340223001001002"))
         assert made == [] and Region.objects.filter(pk=pk).exists()
+
+
+def _report_rows(grid: Region, category: Any, score: int | None = None) -> list[Any]:
+    """A case and its first event, prepared as `case_report` prepares them."""
+    from linli.cases.models import Case, CaseEvent
+    from linli.core.fast_insert import prepare_insert
+
+    case = Case(
+        region=grid, category=category, source="api", description="楼道灯坏了", rating_score=score
+    )
+    event = CaseEvent(case=case, region=grid, actor_label="接口", action="report")
+    return [prepare_insert(case), prepare_insert(event)]
+
+
+@pytest.fixture
+def grid_and_category() -> tuple[Region, Any]:
+    from linli.cases.models import CaseCategory
+
+    county = Region.objects.create(code="340223000000", name="南陵县", level="county")
+    grid = Region.objects.create(
+        code="340223100001001", name="第一网格", level="grid", parent=county
+    )
+    return grid, CaseCategory.objects.create(code="gc-light", name="路灯")
+
+
+def test_a_batch_of_prepared_reports_is_written_in_one_go(grid_and_category):
+    from linli.cases.models import CaseEvent
+    from linli.core.fast_insert import insert_together
+
+    grid, category = grid_and_category
+    committer = GroupCommitter()
+    reports = [_report_rows(grid, category) for _ in range(4)]
+    works = [lambda rows=rows: insert_together(rows) for rows in reports]
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    def on_connect(sender, connection, **kwargs):  # type: ignore[no-untyped-def]
+        connection.execute_wrappers.append(record)  # the callers' threads' own connections
+
+    connection_created.connect(on_connect)
+    try:
+        callers = _while_leading(committer, works, reports)
+    finally:
+        connection_created.disconnect(on_connect)
+
+    assert [c.error for c in callers] == [None] * 4
+    assert committer.batches == 2 and committer.works == 5
+    for case_row, event_row in reports:
+        event = CaseEvent.objects.get(pk=event_row.instance.pk)
+        assert event.case_id == case_row.instance.pk
+    assert sum(sql.startswith('INSERT INTO "cases_') for sql in statements) == 4 * 2
+    assert not any("SAVEPOINT" in sql.upper() for sql in statements)  # none per report
+
+
+def test_a_failing_row_sends_its_batch_the_careful_way(grid_and_category):
+    from django.db import IntegrityError
+
+    from linli.cases.models import Case, CaseEvent
+    from linli.core.fast_insert import insert_together
+
+    grid, category = grid_and_category
+    committer = GroupCommitter()
+    reports = [_report_rows(grid, category, score) for score in (None, 9, None)]  # 9: not 1–5
+    works = [lambda rows=rows: insert_together(rows) for rows in reports]
+    callers = _while_leading(committer, works, reports)
+
+    assert callers[0].error is None and callers[2].error is None
+    assert isinstance(callers[1].error, IntegrityError)
+    kept = {reports[0][0].instance.pk, reports[2][0].instance.pk}
+    assert set(Case.objects.values_list("pk", flat=True)) == kept
+    assert set(CaseEvent.objects.values_list("case_id", flat=True)) == kept
