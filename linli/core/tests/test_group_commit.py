@@ -235,14 +235,14 @@ def test_only_sqlite_groups_writes(monkeypatch):
         assert made == [] and Region.objects.filter(pk=pk).exists()
 
 
-def _report_rows(grid: Region, category: Any, score: int | None = None) -> list[Any]:
+def _report_rows(
+    grid: Region, category: Any, score: int | None = None, text: str = "楼道灯坏了"
+) -> list[Any]:
     """A case and its first event, prepared as `case_report` prepares them."""
     from linli.cases.models import Case, CaseEvent
     from linli.core.fast_insert import prepare_insert
 
-    case = Case(
-        region=grid, category=category, source="api", description="楼道灯坏了", rating_score=score
-    )
+    case = Case(region=grid, category=category, source="api", description=text, rating_score=score)
     event = CaseEvent(case=case, region=grid, actor_label="接口", action="report")
     return [prepare_insert(case), prepare_insert(event)]
 
@@ -264,7 +264,7 @@ def test_a_batch_of_prepared_reports_is_written_in_one_go(grid_and_category):
 
     grid, category = grid_and_category
     committer = GroupCommitter()
-    reports = [_report_rows(grid, category) for _ in range(4)]
+    reports = [_report_rows(grid, category, text=f"第{n}号楼道灯坏了") for n in range(4)]
     works = [lambda rows=rows: insert_together(rows) for rows in reports]
     statements: list[str] = []
 
@@ -283,10 +283,12 @@ def test_a_batch_of_prepared_reports_is_written_in_one_go(grid_and_category):
 
     assert [c.error for c in callers] == [None] * 4
     assert committer.batches == 2 and committer.works == 5
-    for case_row, event_row in reports:
-        event = CaseEvent.objects.get(pk=event_row.instance.pk)
+    for n, (case_row, event_row) in enumerate(reports):  # each report got its own keys
+        event = CaseEvent.objects.select_related("case").get(pk=event_row.instance.pk)
         assert event.case_id == case_row.instance.pk
-    assert sum(sql.startswith('INSERT INTO "cases_') for sql in statements) == 4 * 2
+        assert event.case.description == f"第{n}号楼道灯坏了"
+    # one INSERT per table for the four reports
+    assert sum(sql.startswith('INSERT INTO "cases_') for sql in statements) == 2
     assert not any("SAVEPOINT" in sql.upper() for sql in statements)  # none per report
 
 
