@@ -98,9 +98,15 @@ def pdf_text(data: bytes) -> str:
             glyphs[int(glyph, 16)] = bytes.fromhex(code.decode()).decode("utf-16-be")
     escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
     lines = []
-    for header, body in re.findall(rb"<<([^>]*?)>>\s*stream\r?\n(.*?)\r?\nendstream", data, re.S):
+    for stream in re.finditer(rb"<<([^>]*?)>>\s*stream\r?\n", data, re.S):
+        header = stream.group(1)
         if b"FlateDecode" not in header or b"Subtype" in header:  # page contents only
             continue
+        # Cut the body by its /Length: compressed bytes may end in "\r", which a pattern
+        # ending in "\r?\nendstream" would take off (a flake, one run in a few hundred).
+        length = re.search(rb"/Length\s+(\d+)", header)
+        assert length is not None, header
+        body = data[stream.end() : stream.end() + int(length.group(1))]
         for literal in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", zlib.decompress(body), re.S):
             raw = re.sub(
                 rb"\\(.)", lambda m: escapes.get(m.group(1), m.group(1)), literal, flags=re.S
