@@ -96,8 +96,8 @@ class CaseOut(Schema):
     def of_new(cls, case: Case) -> "CaseOut":
         """A just-reported case's answer, built from its resolvers and attributes without
         validating them again field by field (a tenth of an intake's CPU, ADR 0112). The
-        values come from the service, not from the caller; a test compares the result with
-        `model_validate`."""
+        values come from the service, not from the caller; a test compares the answer, over
+        HTTP, with the validated detail of the same case."""
         return cls.model_construct(
             **{name: read(case) for name, read in _case_out_readers(cls).items()}
         )
