@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any, cast
 
 from django import forms
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.cases import selectors
 from linli.cases.models import Source, Urgency
-from linli.core.scoping import scope_of
+from linli.core.scoping import LEVEL_PREFIX_LENGTH, scope_of, starts_with
 from linli.regions.models import Region
 
 
@@ -34,14 +36,27 @@ def _category_choices() -> list[tuple[str, Any]]:
 
 
 def _region_choices(user: Any) -> list[tuple[str, Any]]:
+    """The communities a user may report in, grouped by town; for a grid worker, whose scope
+    is a grid and holds no community, the grids they patrol, grouped by community."""
     scope = scope_of(user)
-    rows = Region.objects.filter(level="community").select_related("parent").order_by("code")
+    communities = Region.objects.filter(level="community").select_related("parent")
     if scope.prefixes and not scope.is_global:
-        rows = rows.visible_to(user)
+        communities = communities.visible_to(user)
     groups: dict[str, list[tuple[str, str]]] = {}
-    for region in rows:
+    for region in communities.order_by("code"):
         town = region.parent.name if region.parent is not None else ""
         groups.setdefault(town, []).append((region.code, region.name))
+    below_community = [
+        prefix
+        for prefix in scope.prefixes
+        if len(prefix) > LEVEL_PREFIX_LENGTH["community"] and not scope.is_global
+    ]
+    if below_community:
+        within = functools.reduce(operator.or_, (starts_with("code", p) for p in below_community))
+        grids = Region.objects.filter(within, level="grid").select_related("parent")
+        for grid in grids.order_by("code"):
+            community = grid.parent.name if grid.parent is not None else ""
+            groups.setdefault(community, []).append((grid.code, grid.name))
     return [("", _("按地图位置自动确定")), *groups.items()]
 
 

@@ -417,3 +417,34 @@ def test_the_report_map_opens_on_the_residents_home(client, two_towns, community
     assert _map_config(client)["center"] == [118.3, 30.9]
     # and the page still offers the phone's position
     assert 'data-testid="locate"' in client.get(reverse("cases:report")).content.decode()
+
+
+def _region_options(page: str) -> list[str]:
+    select = re.search(r'<select name="region_code".*?</select>', page, re.S)
+    assert select is not None
+    return re.findall(r'<option value="(\d+)"', select.group(0))
+
+
+def test_a_grid_worker_can_choose_their_grid_when_reporting(client, grid_worker, two_towns):
+    grid_a, grid_b = Region.objects.filter(level="grid").order_by("code")
+    client.force_login(grid_worker)
+    # the grid worker's scope is one grid: it holds no community, so their grid is offered
+    assert _region_options(client.get(reverse("cases:report")).content.decode()) == [grid_a.code]
+    response = client.post(
+        reverse("cases:report"),
+        {
+            "category": "env-garbage",
+            "description": "巡查发现垃圾桶满溢",
+            "region_code": grid_a.code,
+            "urgency": "normal",
+        },
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302 and case.region == grid_a
+    assert grid_b.code not in client.get(reverse("cases:report")).content.decode()
+
+
+def test_a_community_worker_chooses_among_communities(client, community_worker, two_towns):
+    client.force_login(community_worker)
+    page = client.get(reverse("cases:report")).content.decode()
+    assert _region_options(page) == [community_worker.roles.get().region.code]
