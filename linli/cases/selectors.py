@@ -33,7 +33,7 @@ from linli.cases.models import (
     TimeLimit,
 )
 from linli.core.errors import NotFound
-from linli.core.scoping import scope_of
+from linli.core.scoping import scope_of, starts_with
 from linli.orgs.models import Organisation
 from linli.people.models import Resident
 from linli.regions.models import Region
@@ -57,7 +57,7 @@ def case_condition(principal: Any) -> Q | None:
         return None
     condition = Q(pk__in=[])
     for prefix in scope.prefixes:
-        condition |= Q(region_code__startswith=prefix)
+        condition |= starts_with("region_code", prefix)
     user = _user_of(principal)
     if user is not None:
         condition |= Q(reporter=user) | Q(
@@ -121,7 +121,7 @@ def case_list(
             Q(sign_overdue=True) | Q(contact_overdue=True) | Q(resolve_overdue=True)
         )
     if region_prefix:
-        cases = cases.filter(region_code__startswith=region_prefix)
+        cases = cases.filter(starts_with("region_code", region_prefix))
     if source:
         cases = cases.filter(source=source)
     if created_from:
@@ -736,7 +736,7 @@ def case_rates_by_community(
     if region_codes is not None:
         condition = Q(pk__in=[])
         for code in region_codes:
-            condition |= Q(region_code__startswith=code[:12])
+            condition |= starts_with("region_code", code[:12])
         cases = cases.filter(condition)
     rows = (
         cases.annotate(group_key=_group_expression("community"))

@@ -78,3 +78,18 @@ def test_the_queries_on_a_column_set_later_use_its_partial_index():
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             plan = " ".join(str(row[-1]) for row in cursor.fetchall())
         assert index in plan, (index, plan)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's LIKE is what scans")
+def test_a_towns_case_list_walks_the_region_index_on_sqlite(two_towns):
+    # A town's list is a range of region codes (ADR 0110), not a LIKE that scans every case.
+    from linli.cases.selectors import case_visible
+    from linli.core.scoping import Scope
+
+    cases = case_visible(Scope(prefixes=("340223100",), can_write=True))
+    sql, params = cases.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        steps = [str(row[-1]) for row in cursor.fetchall()]
+    assert not any(step.startswith("SCAN cases_case") for step in steps), steps
+    assert any("INDEX" in step and "region_code" in step for step in steps), steps
