@@ -11,16 +11,18 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from django.utils.module_loading import import_string
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyHeader, SessionAuth
 
-from linli.core.errors import ApplicationError
+from linli.core.errors import ApplicationError, ValidationFailed
 from linli.core.middleware import current_request
 from linli.core.scoping import scope_of
 
@@ -108,8 +110,43 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+MAX_PAGE = 10_000_000
+
+
 class LinliPagination(PageNumberPagination):
     """Page-number pagination on every list: ?page=N&page_size=M (at most 500)."""
+
+    class Input(PageNumberPagination.Input):
+        # A page beyond this would put the offset past what the databases' 64-bit integers
+        # hold (a 500 instead of a 422); no list has ten million pages.
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+
+
+def patch_changes(payload: Schema, model: type[models.Model]) -> dict[str, Any]:
+    """The fields a PATCH sets (`exclude_unset`), its JSON nulls checked against `model`: a
+    null clears a text field that may be blank (""), and is refused with a Chinese 422 for a
+    field that may not be empty — unchecked it reached the database as a NOT NULL error (500).
+    Keys that are not the model's fields (`type_code`, `head_id`…) are the caller's to map."""
+    data = payload.dict(exclude_unset=True)
+    fields: dict[str, Any] = {}
+    for concrete in model._meta.concrete_fields:
+        fields[concrete.name] = fields[concrete.attname] = concrete
+    refused: dict[str, str] = {}
+    for key, value in data.items():
+        field = fields.get(key)
+        if value is not None or field is None or field.null:
+            continue
+        if isinstance(field, models.CharField | models.TextField) and field.blank:
+            data[key] = ""
+        else:
+            refused[key] = str(field.verbose_name)
+    if refused:
+        raise ValidationFailed(
+            "null_not_allowed",
+            f"以下字段不能为空：{'、'.join(refused.values())}",
+            {"fields": sorted(refused)},
+        )
+    return data
 
 
 def write_allowed(request: HttpRequest) -> None:
@@ -184,6 +221,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         }
         code, message = messages.get(exc.status_code, ("error", "请求无法处理"))
         return _error(api, request, exc.status_code, code, message, str(exc) or None)
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_upload(request: HttpRequest, exc: Exception):  # type: ignore[no-untyped-def]
+        # e.g. "Content-Type: multipart/form-data" without a boundary: the client's mistake
+        return _error(
+            api, request, 400, "malformed_upload", "上传的数据格式不正确，请重新选择文件上传"
+        )
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception):  # type: ignore[no-untyped-def]

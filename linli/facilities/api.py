@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.core.api import ERROR_RESPONSES, not_region_data, scoped_to, write_allowed
+from linli.core.api import ERROR_RESPONSES, not_region_data, patch_changes, scoped_to, write_allowed
 from linli.core.errors import NotFound, ValidationFailed
 from linli.core.views_support import AuthedRequest
 from linli.facilities import selectors, services
@@ -212,7 +212,7 @@ def facility_create(request: AuthedRequest, payload: FacilityIn):  # type: ignor
 def facility_update(request: AuthedRequest, facility_id: int, payload: FacilityPatch):  # type: ignore[no-untyped-def]
     write_allowed(request)
     facility = selectors.facility_get_visible(request.auth, facility_id)
-    data = payload.dict(exclude_unset=True)
+    data = patch_changes(payload, Facility)
     coord_system = data.pop("coord_system", "wgs84")
     services.facility_update(
         actor=request.auth,

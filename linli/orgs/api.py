@@ -5,7 +5,7 @@ from datetime import date
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.core.api import ERROR_RESPONSES, scoped_to, write_allowed
+from linli.core.api import ERROR_RESPONSES, patch_changes, scoped_to, write_allowed
 from linli.core.errors import NotFound, ValidationFailed
 from linli.core.views_support import AuthedRequest
 from linli.orgs import selectors, services
@@ -172,7 +172,7 @@ def organisation_create(request: AuthedRequest, payload: OrgIn):  # type: ignore
 def organisation_update(request: AuthedRequest, org_id: int, payload: OrgPatch):  # type: ignore[no-untyped-def]
     write_allowed(request)
     org = selectors.organisation_get_visible(request.auth, org_id)  # 404 before anything else
-    data = payload.dict(exclude_unset=True)
+    data = patch_changes(payload, Organisation)
     if "parent_id" in data:
         data["parent"] = _parent(request, data.pop("parent_id"))
     services.organisation_update(actor=request.auth, organisation=org, data=data)

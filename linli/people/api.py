@@ -11,7 +11,7 @@ from typing import Any
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.core.api import ERROR_RESPONSES, scoped_to, write_allowed
+from linli.core.api import ERROR_RESPONSES, patch_changes, scoped_to, write_allowed
 from linli.core.errors import ValidationFailed
 from linli.core.views_support import AuthedRequest
 from linli.people import selectors, services
@@ -287,7 +287,7 @@ def resident_create(request: AuthedRequest, payload: ResidentIn):  # type: ignor
 def resident_update(request: AuthedRequest, resident_id: int, payload: ResidentPatch):  # type: ignore[no-untyped-def]
     write_allowed(request)
     selectors.resident_get_visible(request.auth, resident_id)  # 404 before anything else
-    data = payload.dict(exclude_unset=True)
+    data = patch_changes(payload, Resident)
     services.resident_update(actor=request.auth, resident=resident_id, data=data)
     return _resident_detail(request, resident_id)
 
@@ -416,7 +416,7 @@ def household_create(request: AuthedRequest, payload: HouseholdIn):  # type: ign
 def household_update(request: AuthedRequest, household_id: int, payload: HouseholdPatch):  # type: ignore[no-untyped-def]
     write_allowed(request)
     selectors.household_get_visible(request.auth, household_id)
-    data = payload.dict(exclude_unset=True)
+    data = patch_changes(payload, Household)
     has_head = "head_id" in data
     head_id = data.pop("head_id", None)
     if data:

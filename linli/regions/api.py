@@ -3,7 +3,7 @@
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.core.api import ERROR_RESPONSES, scoped_to, write_allowed
+from linli.core.api import ERROR_RESPONSES, patch_changes, scoped_to, write_allowed
 from linli.core.views_support import AuthedRequest
 from linli.regions import selectors, services
 from linli.regions.models import Building, Region
@@ -94,7 +94,7 @@ def region_update(request: AuthedRequest, code: str, payload: RegionPatch):  # t
     write_allowed(request)
     selectors.region_get_visible(request.auth, code)  # 404 before any write check
     return services.region_update(
-        actor=request.auth, code=code, data=payload.dict(exclude_unset=True)
+        actor=request.auth, code=code, data=patch_changes(payload, Region)
     )
 
 
@@ -182,6 +182,6 @@ def building_update(request: AuthedRequest, building_id: int, payload: BuildingP
     write_allowed(request)
     building = selectors.building_get_visible(request.auth, building_id)  # 404 first
     services.building_update(
-        actor=request.auth, building=building, data=payload.dict(exclude_unset=True)
+        actor=request.auth, building=building, data=patch_changes(payload, Building)
     )
     return selectors.building_get_visible(request.auth, building_id)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.core.api import ERROR_RESPONSES, scoped_to, write_allowed
+from linli.core.api import ERROR_RESPONSES, patch_changes, scoped_to, write_allowed
 from linli.core.errors import ValidationFailed
 from linli.core.views_support import AuthedRequest
 from linli.regions.selectors import region_get_visible
@@ -259,7 +259,7 @@ def worker_create(request: AuthedRequest, payload: WorkerIn):  # type: ignore[no
 def worker_update(request: AuthedRequest, worker_id: int, payload: WorkerPatch):  # type: ignore[no-untyped-def]
     write_allowed(request)
     worker = selectors.worker_get_visible(request.auth, worker_id)
-    data = _links(request, payload.dict(exclude_unset=True))
+    data = _links(request, patch_changes(payload, Worker))
     services.worker_update(actor=request.auth, worker=worker, data=data)
     return selectors.worker_get_visible(request.auth, worker_id)
 

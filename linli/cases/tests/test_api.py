@@ -402,3 +402,14 @@ def test_a_department_handler_reports_progress_and_resolves_with_photos(
     client.force_login(resident)
     kinds = [p["kind"] for p in client.get(f"/api/cases/{case.pk}/photos").json()]
     assert kinds.count("result") == 2
+
+
+def test_a_token_has_no_inbox_to_mark_read(live_server, two_towns):
+    # schemathesis found it: marking with a token (no user behind it) answered 500
+    token = _token(two_towns["a"])
+    response = _call(
+        live_server, "POST", "/api/cases/notifications/read", token, json={"ids": [1, 2]}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"marked": 0}
+    assert _call(live_server, "GET", "/api/cases/notifications", token).json()["items"] == []
