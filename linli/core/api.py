@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import DataError, models
 from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils.module_loading import import_string
@@ -228,6 +228,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return _error(
             api, request, 400, "malformed_upload", "上传的数据格式不正确，请重新选择文件上传"
         )
+
+    @api.exception_handler(OverflowError)
+    @api.exception_handler(DataError)
+    def unstorable_value(request: HttpRequest, exc: Exception):  # type: ignore[no-untyped-def]
+        # The database refuses a value it cannot hold or compare — a NUL character in a filter
+        # or a text (PostgreSQL), an integer past 64 bits (SQLite's driver) — before anything
+        # is written: the input's fault, a 422. Logged all the same, in case a value of ours is
+        # the one refused.
+        import logging
+
+        logging.getLogger("linli.api").warning("value refused by the database: %s", exc)
+        message = "提交的数据含有无法保存或查询的内容（如空字符或超出范围的数值），请检查后重试"
+        return _error(api, request, 422, "invalid_value", message)
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception):  # type: ignore[no-untyped-def]
