@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import DataError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -119,6 +120,8 @@ def _handled(view: Any) -> Any:
         except ApplicationError as exc:
             code = {422: 400, 401: 403}.get(exc.status, exc.status)
             return _error(fmt, code, exc.message)
+        except (DataError, OverflowError):  # a value the database cannot hold or compare
+            return _error(fmt, 400, "a parameter holds an invalid value (参数含有无效的值)")
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -296,10 +299,19 @@ def _request_out(request: HttpRequest, case: Case, *, staff: bool) -> dict[str, 
 def _moment(text: str | None, name: str) -> datetime | None:
     if not text:
         return None
-    value = parse_datetime(text.strip().replace(" ", "+"))  # '+' arrives as a space when unquoted
+    try:
+        value = parse_datetime(text.strip().replace(" ", "+"))  # '+' arrives as a space unquoted
+    except ValueError:  # well formed but no such moment: month 13, an offset of +99:00
+        value = None
     if value is None:
         raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2025-01-01T00:00:00+08:00")
     return timezone.make_aware(value, TZ) if timezone.is_naive(value) else value
+
+
+def _request_number(text: str) -> int | None:
+    """A service_request_id as a case key, or None: ASCII digits only ('²'.isdigit() is true)
+    and at most 18 of them, so that it fits the databases' 64-bit keys."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _split(text: str | None) -> list[str]:
@@ -312,7 +324,7 @@ def _request_list(request: HttpRequest, fmt: str) -> HttpResponse:
     ids = _split(request.GET.get("service_request_id"))
     if ids:
         # the spec: service_request_id overrides every other filter
-        numbers = [int(i) for i in ids if i.isdigit()]
+        numbers = [n for n in map(_request_number, ids) if n is not None]
         cases = cases.filter(pk__in=numbers)
     else:
         codes = _split(request.GET.get("service_code"))
@@ -419,11 +431,8 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 @_handled
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
     token = _token(request, required=False)
-    case = (
-        _with_details(_readable(token).filter(pk=int(request_id))).first()
-        if request_id.isdigit()
-        else None
-    )
+    number = _request_number(request_id)
+    case = _with_details(_readable(token).filter(pk=number)).first() if number else None
     if case is None:
         raise Open311Error(404, f"service_request_id {request_id} not found (未找到该诉求)")
     return _respond(

@@ -9,6 +9,7 @@ service answers Conflict (409) and changes nothing — two people acting at once
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -199,8 +200,17 @@ def _save(case: Case, *fields: str, bump: bool = True) -> None:
     case.save(update_fields=[*fields, "version", "updated_at"])
 
 
+# C0 control characters but tab and line breaks, and DEL: nothing a person types, and a NUL is
+# what PostgreSQL cannot store at all (SQLite would keep it).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(value: Any, limit: int, label: str, *, required: bool = False) -> str:
     text = (value or "").strip()
+    if _CONTROL_CHARACTERS.search(text):
+        raise ValidationFailed(
+            "field_control_characters", f"{label}含有不能保存的控制字符", {"field": label}
+        )
     if required and not text:
         raise ValidationFailed("field_required", f"请填写{label}", {"field": label})
     if len(text) > limit:

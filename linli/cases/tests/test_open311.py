@@ -299,3 +299,35 @@ def test_request_queries_filter_as_the_spec_says(
     assert {r.findtext("service_request_id") for r in xml_list.findall("request")} == public
     assert httpx.get(root + f"/requests/{private.pk}.json").status_code == 404
     assert Case.objects.get(pk=done.pk).status == Status.RESOLVED
+
+
+def test_malformed_queries_and_texts_are_400s_not_500s(live_server, two_towns, grid_a, resident):
+    # each of these answered 500 (found by probing the demo county by hand)
+    root = _root(live_server)
+    report(resident, grid_a)
+    for query, word in [
+        ("start_date=2026-13-45T00:00:00Z", "start_date"),  # well formed, no such month
+        ("end_date=2026-01-01T00:00:00%2B99:00", "end_date"),  # no such offset
+    ]:
+        response = httpx.get(f"{root}/requests.json?{query}")
+        assert response.status_code == 400, (query, response.text)
+        [error] = response.json()
+        assert error["code"] == 400 and word in error["description"]
+    # an id past 64 bits, or digits Python reads but a key cannot be, matches nothing
+    for ids in ("99999999999999999999999", "²", "１２"):
+        response = httpx.get(f"{root}/requests.json", params={"service_request_id": ids})
+        assert response.status_code == 200 and response.json() == [], (ids, response.text)
+        assert httpx.get(f"{root}/requests/{ids}.json").status_code == 404
+    # a description of NUL characters is not a report (SQLite stored it, PostgreSQL failed)
+    response = httpx.post(
+        root + "/requests.json",
+        data={
+            "api_key": _token(two_towns["a"]),
+            "service_code": "env",
+            "address_id": grid_a.code,
+            "description": "\x00" * 8,
+        },
+    )
+    assert response.status_code == 400, response.text
+    assert "控制字符" in response.json()[0]["description"]
+    assert Case.objects.count() == 1
