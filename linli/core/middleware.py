@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 
 
@@ -58,6 +60,15 @@ class ApplicationErrorMiddleware:
 
         from linli.core.errors import ApplicationError
 
+        if isinstance(exception, DataError | OverflowError):
+            # A value the database cannot hold or compare — a NUL character in a filter
+            # (PostgreSQL), a number past 64 bits — came from the address bar or a form: the
+            # visitor's 400, not our 500. Logged, in case a value of ours is the one refused.
+            logging.getLogger("linli.pages").warning("value refused by the database: %s", exception)
+            exception = ApplicationError(
+                "invalid_value",
+                "链接或表单中含有无法处理的内容（如空字符或超出范围的数值），请检查后重试",
+            )
         if not isinstance(exception, ApplicationError):
             return None
         return render(request, "core/error.html", {"error": exception}, status=exception.status)
