@@ -9,6 +9,7 @@ from linli.core.api import (
     BearerTokenAuth,
     ChineseJSONRenderer,
     LinliNinjaAPI,
+    NulRefusingParser,
     StaffSessionAuth,
     install_error_handlers,
 )
@@ -24,6 +25,7 @@ api = LinliNinjaAPI(
     auth=[BearerTokenAuth(), StaffSessionAuth()],
     urls_namespace="api",
     renderer=ChineseJSONRenderer(),
+    parser=NulRefusingParser(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from ninja import Schema
 
+from config.api import api
 from linli.core.api import MAX_PAGE
 from linli.core.testing import scoped_builders
 from tests.api_support import ApiOperation, api_operations
@@ -30,6 +31,11 @@ PATCH_OPS = [op for op in OPERATIONS if op.method == "PATCH"]
 def _request(live_server, method: str, path: str, token: str, **kwargs) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
     return httpx.request(method, live_server.url + path, headers=headers, timeout=10, **kwargs)
+
+
+def _takes_json(op: ApiOperation) -> bool:
+    operation = api.get_openapi_schema()["paths"][op.path][op.method.lower()]
+    return "application/json" in operation.get("requestBody", {}).get("content", {})
 
 
 def _path_in(op: ApiOperation, town) -> str:
@@ -146,13 +152,32 @@ def test_a_null_for_a_required_field_names_it_in_chinese(live_server, two_towns)
 
 def test_a_nul_character_in_a_filter_is_a_422(live_server, two_towns):
     # schemathesis found it on PostgreSQL, whose text cannot hold NUL: a 500 from every list
-    # filtering by a text; SQLite simply matches nothing
+    # filtering by a text; SQLite matched nothing. Both now refuse it alike.
     response = _request(live_server, "GET", "/api/orgs/?region=34%00", _token(two_towns["county"]))
-    if response.status_code == 200:
-        assert response.json()["items"] == []
-    else:
+    body = _assert_client_error(response, 422)
+    assert body["code"] == "nul_character"
+
+
+@pytest.mark.parametrize("op", WRITE_OPS, ids=str)
+def test_a_nul_character_in_a_json_body_is_a_422_that_writes_nothing(op, live_server, two_towns):
+    path = _path_in(op, two_towns["a"])
+    model = getattr(op.view, "linli_scoped_model", None)
+    before = model.objects.count() if model else None
+    response = _request(
+        live_server,
+        op.method,
+        path,
+        _token(two_towns["county"]),
+        headers={"Content-Type": "application/json"},
+        content=b'{"name": "a\\u0000b", "description": "\\u0000", "note": "x"}',
+    )
+    if _takes_json(op):
         body = _assert_client_error(response, 422)
-        assert body["code"] == "invalid_value"
+        assert body["code"] == "nul_character", body
+    else:  # one that takes no body, or a form or upload, never parses it as JSON
+        assert response.status_code < 500, (response.status_code, response.text)
+    if model is not None and response.status_code >= 400:
+        assert model.objects.count() == before
 
 
 def test_an_id_past_64_bits_in_a_filter_is_not_a_500(live_server, two_towns):
@@ -168,3 +193,16 @@ def test_an_id_past_64_bits_in_a_filter_is_not_a_500(live_server, two_towns):
     else:
         body = _assert_client_error(response, 422)
         assert body["code"] == "invalid_value"
+
+
+def test_a_body_that_is_not_json_says_so_in_chinese(live_server, two_towns):
+    response = _request(
+        live_server,
+        "POST",
+        "/api/cases/",
+        _token(two_towns["county"]),
+        headers={"Content-Type": "application/json"},
+        content="{不是 JSON".encode(),
+    )
+    body = _assert_client_error(response, 400)
+    assert body["code"] == "invalid_json"

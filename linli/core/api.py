@@ -19,6 +19,7 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyHeader, SessionAuth
 
@@ -51,6 +52,40 @@ ERROR_DESCRIPTIONS = {
     "409": "与现有数据冲突，或已被他人修改",
     "422": "提交的数据不符合要求",
 }
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def _nul_refused() -> ValidationFailed:
+    return ValidationFailed(
+        "nul_character", "提交的数据含有空字符（U+0000），不能保存或查询，请删除后重试"
+    )
+
+
+class NulRefusingParser(Parser):
+    """Bodies and query strings without NUL characters: PostgreSQL can neither store nor
+    compare one, and SQLite would store it — the same 422 on both databases instead."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        # JSON can carry a NUL only as the escape \u0000: look further only when it is there
+        if b"\\u0000" in request.body and _holds_nul(data):
+            raise _nul_refused()
+        return data
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> Any:
+        parsed = super().parse_querydict(data, list_fields, request)
+        if _holds_nul(parsed):
+            raise _nul_refused()
+        return parsed
 
 
 class LinliNinjaAPI(NinjaAPI):
@@ -212,6 +247,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):  # type: ignore[no-untyped-def]
+        # django-ninja wraps whatever the body parser raised in "400 Cannot parse request body"
+        cause = exc.__cause__
+        if isinstance(cause, ApplicationError):  # NulRefusingParser's refusal
+            return api.create_response(request, cause.as_body(), status=cause.status)
+        if isinstance(cause, ValueError):  # json.JSONDecodeError, a body in another encoding
+            return _error(api, request, 400, "invalid_json", "请求内容不是有效的 JSON（UTF-8）")
         messages = {
             401: ("unauthenticated", "请先登录或提供有效的 API 令牌"),
             403: ("forbidden", "没有权限执行此操作"),
