@@ -104,9 +104,10 @@ def import_export(request: AuthedRequest, kind: str) -> HttpResponse:
 
 @roles_required(*EXPORT_ROLES)
 def job_row(request: AuthedRequest, pk: int) -> HttpResponse:
-    """One job's table row (polled by htmx every second until the job ends)."""
+    """One job's table row (polled by htmx every second until the job ends). Whoever polls it
+    is watching it finish: a failed import's row errors open at once."""
     job = selectors.job_get(request_scope(request), pk, user=request.user)
-    return render(request, "imports/_job_row.html", {"job": job})
+    return render(request, "imports/_job_row.html", {"job": job, "watching": True})
 
 
 @roles_required(*EXPORT_ROLES)

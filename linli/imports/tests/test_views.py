@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -68,8 +69,11 @@ def test_a_bad_upload_imports_nothing_and_offers_the_report_to_the_uploader_only
     # given town A's staff upload a file with one good and one bad row
     client.force_login(town_staff_a)
     rows = [resident_row(grid_a.code), resident_row(grid_a.code, 手机号="123")]
-    _upload(client, "residents", rows, fmt="xlsx")
+    response = _upload(client, "residents", rows, fmt="xlsx")
     job = ImportJob.objects.get()
+    # the page it lands on shows that job's row errors open, not behind 查看错误
+    landing = client.get(response["Location"]).content.decode()
+    assert re.search(rf'id="job-{job.pk}".*?<details class="mt-1" open>', landing, re.S)
     # then nothing is imported, the job failed with its row errors
     assert job.status == ImportJob.Status.FAILED and Resident.objects.count() == 0
     assert job.report["errors"] == [
@@ -77,6 +81,7 @@ def test_a_bad_upload_imports_nothing_and_offers_the_report_to_the_uploader_only
     ]
     row = client.get(reverse("imports:job", args=[job.pk])).content.decode()
     assert 'data-testid="report-link"' in row and "第3行" in row
+    assert '<details class="mt-1" open>' in row  # polled to its end: open too
     # and the report is the uploaded rows plus an 错误 column, for the uploader
     report = client.get(reverse("imports:job_download", args=[job.pk]))
     assert report.status_code == 200
