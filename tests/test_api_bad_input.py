@@ -33,6 +33,18 @@ def _request(live_server, method: str, path: str, token: str, **kwargs) -> httpx
     return httpx.request(method, live_server.url + path, headers=headers, timeout=10, **kwargs)
 
 
+def _send_raw(live_server, op, path, two_towns, content_type, *, content) -> httpx.Response:
+    """`op` called on `path` by the county with a body of the given type, as sent."""
+    return _request(
+        live_server,
+        op.method,
+        path,
+        _token(two_towns["county"]),
+        headers={"Content-Type": content_type},
+        content=content,
+    )
+
+
 def _takes_json(op: ApiOperation) -> bool:
     operation = api.get_openapi_schema()["paths"][op.path][op.method.lower()]
     return "application/json" in operation.get("requestBody", {}).get("content", {})
@@ -83,13 +95,8 @@ def test_no_list_answers_500_to_a_huge_page(op, live_server, two_towns):
 @pytest.mark.parametrize("op", WRITE_OPS, ids=str)
 def test_a_multipart_body_without_its_boundary_is_a_client_error(op, live_server, two_towns):
     path = _path_in(op, two_towns["a"])
-    response = _request(
-        live_server,
-        op.method,
-        path,
-        _token(two_towns["county"]),
-        headers={"Content-Type": "multipart/form-data"},
-        content=b"--x\r\n",
+    response = _send_raw(
+        live_server, op, path, two_towns, "multipart/form-data", content=b"--x\r\n"
     )
     # an operation that reads a body refuses it; one that takes none (a close) never reads it
     assert response.status_code < 500, (response.status_code, response.text)
@@ -163,12 +170,12 @@ def test_a_nul_character_in_a_json_body_is_a_422_that_writes_nothing(op, live_se
     path = _path_in(op, two_towns["a"])
     model = getattr(op.view, "linli_scoped_model", None)
     before = model.objects.count() if model else None
-    response = _request(
+    response = _send_raw(
         live_server,
-        op.method,
+        op,
         path,
-        _token(two_towns["county"]),
-        headers={"Content-Type": "application/json"},
+        two_towns,
+        "application/json",
         content=b'{"name": "a\\u0000b", "description": "\\u0000", "note": "x"}',
     )
     if _takes_json(op):

@@ -1,4 +1,5 @@
-"""Test support shared by every app: the contract for the generated scoping tests.
+"""Test support shared by every app: the contract for the generated scoping tests, and
+SQLite's query plans for the tests that prove a query walks an index.
 
 Each app that has region-scoped rows declares, in `linli/<app>/tests/scoped_builders.py`,
 `BUILDERS = {Model: ScopedBuilder(...)}`: how to make one row inside a given town. The
@@ -14,6 +15,7 @@ from importlib import import_module
 from typing import Any
 
 from django.apps import apps
+from django.db import connection
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,12 @@ def scoped_builders() -> dict[type, ScopedBuilder]:
             continue
         builders.update(module.BUILDERS)
     return builders
+
+
+def sqlite_plan(query: Any, params: Any = ()) -> list[str]:
+    """The steps of SQLite's plan (`EXPLAIN QUERY PLAN`) for a queryset or an SQL string."""
+    if not isinstance(query, str):
+        query, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + query, params)
+        return [str(row[-1]) for row in cursor.fetchall()]

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from linli.accounts.models import User
 from linli.cases.models import Case
+from linli.core.testing import sqlite_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -73,10 +74,7 @@ def test_the_queries_on_a_column_set_later_use_its_partial_index():
         "case_merged_into_set": Case.objects.filter(merged_into_id=1),
     }
     for index, queryset in queries.items():
-        sql, params = queryset.values("id").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        plan = " ".join(sqlite_plan(queryset.values("id")))
         assert index in plan, (index, plan)
 
 
@@ -86,10 +84,6 @@ def test_a_towns_case_list_walks_the_region_index_on_sqlite(two_towns):
     from linli.cases.selectors import case_visible
     from linli.core.scoping import Scope
 
-    cases = case_visible(Scope(prefixes=("340223100",), can_write=True))
-    sql, params = cases.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        steps = [str(row[-1]) for row in cursor.fetchall()]
+    steps = sqlite_plan(case_visible(Scope(prefixes=("340223100",), can_write=True)))
     assert not any(step.startswith("SCAN cases_case") for step in steps), steps
     assert any("INDEX" in step and "region_code" in step for step in steps), steps

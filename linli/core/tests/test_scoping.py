@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 
 from linli.core.scoping import Scope
+from linli.core.testing import sqlite_plan
 from linli.regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -43,10 +44,6 @@ def test_pages_are_chinese_whatever_the_browser_asks_until_english_is_chosen(cli
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's LIKE is what scans")
 def test_a_scope_walks_the_code_index_on_sqlite(two_towns):
     # SQLite cannot answer LIKE 'prefix%' from an ordinary index: the scope is a range too.
-    scoped = Region.objects.visible_to(Scope(prefixes=("340223100", "340223200")))
-    sql, params = scoped.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        steps = [str(row[-1]) for row in cursor.fetchall()]
+    steps = sqlite_plan(Region.objects.visible_to(Scope(prefixes=("340223100", "340223200"))))
     assert not any(step.startswith("SCAN regions_region") for step in steps), steps
     assert any("INDEX" in step and "code" in step for step in steps), steps
