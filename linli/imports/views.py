@@ -41,11 +41,14 @@ def import_centre(request: AuthedRequest) -> HttpResponse:
         selectors.job_with_progress(job)
         for job in selectors.job_list(request_scope(request), user=request.user)[:RECENT_JOBS]
     ]
+    highlight = request.GET.get("job", "")
     context: dict[str, Any] = {
         "kinds": [{"kind": kind, "spec": services.spec_for(kind.value)} for kind in Kind],
         "jobs": jobs,
         "can_import": _can_import(request),
-        "highlight": request.GET.get("job", ""),
+        "highlight": highlight,
+        # The registry of the job just uploaded stays unfolded on a phone, for the corrected file.
+        "open_kind": next((job.kind for job in jobs if str(job.pk) == highlight), ""),
     }
     return render(request, "imports/centre.html", context)
 

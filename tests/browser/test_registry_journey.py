@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from linli.demo.accounts import DEMO_PASSWORD
-from linli.imports.models import ImportJob
+from linli.imports.models import ImportJob, Kind
 from linli.imports.tests.factories import resident_row, table_bytes
 from linli.people.models import Resident
 from linli.regions.models import Region
@@ -34,6 +34,7 @@ def upload_residents(page: Page, path: Path) -> None:
     """Choose the file in the residents card of the import centre and press 导入."""
     card = page.get_by_test_id("kind-residents")
     card.locator("input[type=file]").set_input_files(str(path))
+    expect(card.get_by_role("button", name="导入", exact=True)).to_be_visible()
     card.get_by_role("button", name="导入", exact=True).click()
 
 
@@ -69,6 +70,10 @@ def test_a_county_admin_fixes_a_bad_import_from_its_report_and_finds_the_residen
     expect(page.get_by_role("heading", level=1)).to_have_text("导入导出")
     expect(page.get_by_test_id("kind-residents")).to_be_visible()
     phone.check("import-centre")
+    # on a phone the nine registries are folded to a line each: the page is short
+    assert page.evaluate("document.documentElement.scrollHeight") < 1400
+    expect(page.get_by_test_id("kind-residents").get_by_role("button", name="导入")).to_be_hidden()
+    page.get_by_test_id("kind-residents").locator("summary").click()
 
     # and upload a residents file whose second data row (sheet row 3) has a bad phone
     upload_residents(page, bad_file)
@@ -82,6 +87,9 @@ def test_a_county_admin_fixes_a_bad_import_from_its_report_and_finds_the_residen
     # the errors of the job just uploaded are open: nothing to find behind 查看错误
     expect(row.get_by_test_id("job-errors")).to_be_visible()
     expect(row.get_by_test_id("job-errors")).to_have_text(f"第3行：{PHONE_ERROR}")
+    # and they read on the phone's screen, not in a table scrolled sideways
+    box = row.get_by_test_id("job-errors").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 375, f"errors off screen: {box}"
     assert Resident.objects.count() == 0
     phone.check("import-failed")
 
@@ -103,7 +111,9 @@ def test_a_county_admin_fixes_a_bad_import_from_its_report_and_finds_the_residen
     assert bad[header.index("姓名")] == "张三丰" and bad[errors] == PHONE_ERROR
     assert bad[phone_column] == "123"
 
-    # when they correct the phone in the report itself and upload it again
+    # when they correct the phone in the report itself and upload it again: the residents
+    # card is still open for it
+    expect(page.get_by_test_id("kind-residents")).to_have_attribute("open", "")
     bad[phone_column] = FIXED_PHONE
     fixed_file = tmp_path / "居民-改正.csv"
     buffer = io.StringIO(newline="")
@@ -137,3 +147,16 @@ def test_a_county_admin_fixes_a_bad_import_from_its_report_and_finds_the_residen
     expect(table).to_contain_text("139****4321")
     expect(page.locator("body")).not_to_contain_text(FIXED_PHONE)
     phone.check("pinyin-search")
+
+    # on an office screen the import centre shows every registry open, no fold to tap
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/imports/")
+    cards = page.get_by_test_id("import-kinds").locator("details")
+    expect(cards).to_have_count(len(Kind))
+    expect(page.get_by_test_id("import-kinds").get_by_role("button", name="导入")).to_have_count(
+        len(Kind)
+    )
+    for button in page.get_by_test_id("import-kinds").get_by_role("button", name="导入").all():
+        expect(button).to_be_visible()
+    page.set_viewport_size({"width": 375, "height": 812})
+    phone.check("import-centre-again")
