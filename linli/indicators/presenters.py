@@ -129,9 +129,11 @@ def _units_needed(value: engine.Value) -> int:
 
 def why_text(indicator: Indicator, value: engine.Value, unit_level_label: str = "") -> str:
     """The numerator and denominator behind a value: why the figure is what it is."""
-    if value.status in (engine.MISSING, engine.ERROR):
-        missing = [c for c in indicator.measure_codes() if measures.get(c) is None]
-        return "待接入：" + "、".join(missing or indicator.measure_codes())
+    # A measure's code means nothing to a reader: say in words what the figure waits for.
+    if value.status == engine.ERROR:
+        return "数据暂时无法计算（已记录错误，请联系系统管理员）"
+    if value.status == engine.MISSING:
+        return "数据未接入：" + (indicator.description or indicator.name)
     if value.value is None and value.status == engine.NA:
         return "该指标不适用于此区划"
     if indicator.kind == "ratio":

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from linli.core.errors import ApplicationError, Forbidden, NotFound
+from linli.core.pii import id_number_error
 from linli.core.scoping import Scope, request_scope
 from linli.core.views_support import AuthedRequest, roles_required
 from linli.people import selectors, services
@@ -135,10 +136,22 @@ def resident_list(request: AuthedRequest) -> HttpResponse:
         "filters": filters,
         "lookup": lookup,
         "pii_searched": pii_searched,
+        # The number is not shown again, so a typo must be named: no match, and why.
+        "pii_problem": (
+            _lookup_problem(params["q"]) if pii_searched and not page.object_list else ""
+        ),
         "drill": _drilldown(scope, request.GET.get("region", "")),
         "can_write": _is_writer(request.user),
     }
     return render(request, "people/resident_list.html", context)
+
+
+def _lookup_problem(number: str) -> str:
+    """Why an exact lookup by an ID number found nobody, when the number itself is wrong."""
+    if selectors.query_kind(number) != "id_number":
+        return ""
+    error = id_number_error(number)
+    return f"{error}，请核对后重新输入" if error else ""
 
 
 def _resident_context(request: AuthedRequest, resident: Resident) -> dict[str, Any]:

@@ -9,8 +9,10 @@ from django.tasks import TaskResultStatus
 from django.test import override_settings
 from django.urls import reverse
 
+from linli.core.pii import id_number_error, is_valid_phone
 from linli.imports import files, services
 from linli.imports.models import ImportJob, Kind
+from linli.imports.specs import SPECS
 from linli.imports.tests.factories import resident_row, table_bytes
 from linli.people.models import Resident
 
@@ -203,3 +205,17 @@ def test_an_import_job_runs_through_the_database_queue(county_admin, grid_a, mon
     from django_tasks_db.models import DBTaskResult
 
     assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL
+
+
+def test_the_templates_examples_of_id_numbers_and_phones_are_valid_ones():
+    # A user copies the 填写说明 example: it must pass the checks the import applies.
+    checked = 0
+    for spec in SPECS.values():
+        for column in spec.columns:
+            if column.example and "身份证号" in column.header:
+                assert id_number_error(column.example) is None, (spec.kind, column.example)
+                checked += 1
+            if column.example and column.header.endswith("手机号"):
+                assert is_valid_phone(column.example), (spec.kind, column.example)
+                checked += 1
+    assert checked >= 3

@@ -83,3 +83,23 @@ def test_a_value_that_does_not_apply_has_no_target_rather_than_a_tracked_one():
     rural = Indicator(code="R", name="村", kind="coverage", numerator="n", unit="%")
     here = engine.Value("R", "c", "community", engine.NA)
     assert presenters.value_target_text(rural, here) == "—"
+
+
+def test_a_figure_without_data_says_in_words_what_it_waits_for_never_a_measure_code():
+    visits = Indicator(
+        code="V",
+        name="特殊困难老年人周探访率",
+        kind="ratio",
+        numerator="elderly_special_visited_week",
+        denominator="elderly_special_total",
+        description="本周得到探访的特殊困难老年人 ÷ 此类老年人总数。",
+    )
+    missing = engine.Value("V", "c", "community", engine.MISSING)
+    broken = engine.Value("V", "c", "community", engine.ERROR)
+
+    assert presenters.why_text(visits, missing) == (
+        "数据未接入：本周得到探访的特殊困难老年人 ÷ 此类老年人总数。"
+    )
+    assert "数据暂时无法计算" in presenters.why_text(visits, broken)
+    for text in (presenters.why_text(visits, missing), presenters.why_text(visits, broken)):
+        assert "elderly" not in text and "_" not in text

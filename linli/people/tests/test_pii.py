@@ -295,3 +295,26 @@ def test_the_reveal_page_works_without_javascript(client, resident, worker, grid
     )
     assert client.post(url, {"reason": "x"}).status_code == 403
     assert PiiReveal.objects.count() == 1
+
+
+def test_an_exact_lookup_with_a_mistyped_id_number_says_why_nobody_was_found(
+    client, resident, worker
+):
+    client.force_login(worker)
+    wrong_check = ID_NUMBER[:17] + ("0" if ID_NUMBER[17] != "0" else "1")
+    url = reverse("people:resident_list")
+
+    # by the lookup form, and typed into the name box (stashed, then shown clean)
+    answers = [client.post(url, {"pii_q": wrong_check}).content.decode()]
+    stashed = client.get(url + f"?q={wrong_check}")
+    answers.append(client.get(stashed["Location"]).content.decode())
+    for page in answers:
+        assert 'data-testid="lookup-problem"' in page
+        assert "没有找到居民：身份证号校验位不正确，请核对后重新输入" in page
+        assert wrong_check not in page  # the typed number is still never echoed
+
+    # a well-formed number of nobody, and a found one, carry no such note
+    nobody = id_number_for(date(1970, 1, 1), "M", serial=7)
+    assert "lookup-problem" not in client.post(url, {"pii_q": nobody}).content.decode()
+    found = client.post(url, {"pii_q": ID_NUMBER}).content.decode()
+    assert "王秀英" in found and "lookup-problem" not in found
