@@ -149,6 +149,27 @@ def case_list_own(user: User) -> QuerySet[Case]:
     )
 
 
+# A report sent again by the same person within this time is taken as the same report.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
+def case_just_reported_by(
+    user: User, category_code: str, description: str, region_code: str | None = None
+) -> Case | None:
+    """The case this user reported moments ago with the same category and text (a second tap
+    or a retry after a slow answer), so that a page does not register the same report twice."""
+    cases = Case.objects.filter(
+        events__action=CaseEvent.Action.REPORT,
+        events__actor=user,
+        category__code=category_code,
+        description=description.strip(),
+        created_at__gte=timezone.now() - RESUBMIT_WINDOW,
+    )
+    if region_code:
+        cases = cases.filter(region_code__startswith=region_code)
+    return cases.order_by("-created_at").first()
+
+
 def case_needing_attention(principal: Any) -> QuerySet[Case]:
     """Open cases that are overdue or escalated (吹哨), most overdue first."""
     return (

@@ -100,6 +100,14 @@ def case_report_page(request: AuthedRequest) -> HttpResponse:
     form = ReportForm(request.POST or None, user=user, is_operator=is_operator, is_grid=is_grid)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        earlier = selectors.case_just_reported_by(
+            user, data["category"], data["description"], data.get("region_code") or None
+        )
+        if earlier is not None:
+            messages.info(
+                request, f"您刚才已提交过相同的问题（案件编号 {earlier.number}），没有重复登记。"
+            )
+            return redirect("cases:detail", pk=earlier.pk)
         try:
             case = services.case_report(
                 actor=user,

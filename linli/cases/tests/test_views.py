@@ -57,6 +57,32 @@ def test_a_resident_reports_from_the_phone_with_a_photo(client, resident, grid_a
     assert client.get(reverse("cases:photo", args=[photo.pk])).status_code == 200
 
 
+def test_the_same_report_sent_twice_by_its_reporter_is_registered_once(
+    client, resident, other_resident, grid_a
+):
+    form = {
+        "category": "env-garbage",
+        "description": "楼下垃圾桶满了三天没人清运",
+        "region_code": grid_a.code[:12],
+        "urgency": "normal",
+    }
+    client.force_login(resident)
+    first = client.post(reverse("cases:report"), form)
+    # a second tap, or a retry after a slow answer: the first case, said so, nothing new
+    again = client.post(reverse("cases:report"), form, follow=True)
+    case = Case.objects.get()
+    assert first.url == reverse("cases:detail", args=[case.pk])
+    assert again.redirect_chain[-1][0] == reverse("cases:detail", args=[case.pk])
+    assert f"您刚才已提交过相同的问题（案件编号 {case.number}），没有重复登记" in (
+        again.content.decode()
+    )
+    # another text, or the same text from a neighbour, is a report of its own
+    client.post(reverse("cases:report"), {**form, "description": "楼下垃圾桶满了，已经溢出来了"})
+    client.force_login(other_resident)
+    client.post(reverse("cases:report"), form)
+    assert Case.objects.count() == 3
+
+
 def test_a_fake_image_or_bad_form_changes_nothing(client, resident, grid_a):
     client.force_login(resident)
     fake = SimpleUploadedFile("x.jpg", b"#!/bin/sh\necho not an image", content_type="image/jpeg")
