@@ -268,6 +268,14 @@ def _role_holders(roles: Iterable[str], region_codes: Iterable[str]) -> list[Use
     )
 
 
+def _handlers(case: Case) -> set[int]:
+    """Who handled the case: the grid workers it was dispatched to and whoever recorded 办结.
+    They may not rate their own work — the rating is the resident's word on it (三率)."""
+    workers = case.assignments.exclude(worker=None).values_list("worker_id", flat=True)
+    resolvers = case.events.filter(action=CaseEvent.Action.RESOLVE, actor__isnull=False)
+    return set(workers) | set(resolvers.values_list("actor_id", flat=True))
+
+
 def _reporters(case: Case) -> list[User]:
     """The reporter and everyone who follows the case (merged duplicates included)."""
     people = [case.reporter] if case.reporter_id else []
@@ -1233,8 +1241,9 @@ def _case_resolve(
     )
     event = _event(case, actor, CaseEvent.Action.RESOLVE, from_status=previous, note=result)
     _attach_photos(case, event, actor, prepared, CasePhoto.Kind.RESULT)
+    handlers = _handlers(case)
     notify(
-        users=_reporters(case),
+        users=[person for person in _reporters(case) if person.pk not in handlers],
         case=case,
         kind=Notification.Kind.RATE,
         title=f"您反映的问题（{case.number}）已办结，请评价",
@@ -1305,6 +1314,7 @@ def case_rate(
     user = actor if isinstance(actor, User) else None
     is_reporter = user is not None and user.pk in {p.pk for p in _reporters(case)}
     _require(is_reporter or _is_operator(actor, case), "只有诉求人或回访人员可以评价")
+    _require(user is None or user.pk not in _handlers(case), "办理人不能评价自己办理的案件")
     _check_from(case, (Status.RESOLVED,), "评价")
     try:
         score = int(score)
@@ -1840,4 +1850,6 @@ def case_allowed_actions(actor: Any, case: Case) -> set[str]:
             actions.add("progress")
         if status == Status.RESOLVED and actor.pk in {p.pk for p in _reporters(case)}:
             actions.add("rate")
+        if "rate" in actions and actor.pk in _handlers(case):
+            actions.discard("rate")
     return actions

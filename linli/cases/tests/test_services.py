@@ -399,6 +399,31 @@ def test_a_patrol_finding_is_handled_on_the_spot(grid_worker, grid_a):
     assert case.status == Status.RESOLVED
 
 
+def test_who_handled_a_case_may_not_rate_it(grid_worker, community_worker, grid_a):
+    # given a grid worker's patrol finding, handled and closed by them on the spot
+    case = report(grid_worker, grid_a, self_handle=True)
+    services.case_resolve(actor=grid_worker, case_id=case.pk, result="已现场清理")
+    case.refresh_from_db()
+
+    # then nobody asks them to rate their own work, the page offers no rating, and a try fails
+    assert not Notification.objects.filter(user=grid_worker, kind="rate").exists()
+    assert "rate" not in services.case_allowed_actions(grid_worker, case)
+    with pytest.raises(Forbidden, match="办理人不能评价自己办理的案件"):
+        services.case_rate(
+            actor=grid_worker, case_id=case.pk, is_solved=True, is_satisfied=True, score=5
+        )
+    case.refresh_from_db()
+    assert case.status == Status.RESOLVED and case.rated_at is None
+
+    # while the community's callback rates it
+    assert "rate" in services.case_allowed_actions(community_worker, case)
+    services.case_rate(
+        actor=community_worker, case_id=case.pk, is_solved=True, is_satisfied=True, score=4
+    )
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED and case.rating_channel == "callback"
+
+
 def test_supervision_and_extension(resident, grid_a, town_staff_a, department, handler):
     case = _dispatched(resident, grid_a, town_staff_a, department)
     services.case_sign(actor=handler, case_id=case.pk)
