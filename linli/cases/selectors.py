@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
-from linli.accounts.models import Role, User
+from linli.accounts.models import STAFF_ROLES, Role, User
 from linli.cases import geo
 from linli.cases.catalogue import DEFAULT_LIMITS, LimitSpec
 from linli.cases.models import (
@@ -56,14 +56,34 @@ def case_condition(principal: Any) -> Q | None:
     if scope.is_global:
         return None
     condition = Q(pk__in=[])
-    for prefix in scope.prefixes:
+    for prefix in _case_prefixes(principal, scope.prefixes):
         condition |= starts_with("region_code", prefix)
     user = _user_of(principal)
     if user is not None:
+        departments = department_ids_for(user)
+        if departments:
+            sent = CaseAssignment.objects.filter(department_id__in=departments)
+            condition |= Q(pk__in=sent.values("case_id"))
         condition |= Q(reporter=user) | Q(
             pk__in=CaseFollower.objects.filter(user=user).values("case_id")
         )
     return condition
+
+
+def _case_prefixes(principal: Any, prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """The regions whose cases a principal sees. A department handler's role is held at the
+    county or a town, yet they see only the cases sent to their department (ADR 0115):
+    a resident's complaint, name and phone are not every department's business."""
+    user = _user_of(principal)
+    if user is None or not user.has_role(Role.DEPARTMENT_HANDLER):
+        return prefixes
+    return tuple(
+        {
+            role.region.prefix
+            for role in user.active_roles
+            if role.role in STAFF_ROLES and role.role != Role.DEPARTMENT_HANDLER
+        }
+    )
 
 
 def case_visible(principal: Any) -> QuerySet[Case]:

@@ -10,7 +10,7 @@ from django.db import connection
 from linli.accounts.models import Role
 from linli.accounts.sms import ConsoleSmsBackend
 from linli.accounts.tests.factories import user_with_role
-from linli.cases import services
+from linli.cases import selectors, services
 from linli.cases.models import (
     Case,
     CaseAssignment,
@@ -397,6 +397,25 @@ def test_a_patrol_finding_is_handled_on_the_spot(grid_worker, grid_a):
     services.case_resolve(actor=grid_worker, case_id=case.pk, result="已现场劝离并清理")
     case.refresh_from_db()
     assert case.status == Status.RESOLVED
+
+
+def test_a_department_sees_only_the_cases_sent_to_it(
+    resident, grid_a, town_staff_a, department, handler, helper_handler, community_worker
+):
+    # given one case sent to 城管 and one nobody has dispatched yet
+    sent = _dispatched(resident, grid_a, town_staff_a, department)
+    waiting = report(resident, grid_a, description="楼道里的灯坏了一个多星期了")
+
+    # then 城管's handler (a role held at the county) sees the first and not the second
+    assert set(selectors.case_visible(handler).values_list("pk", flat=True)) == {sent.pk}
+    assert selectors.case_get_visible(handler, sent.pk) == sent
+    with pytest.raises(NotFound):
+        selectors.case_get_visible(handler, waiting.pk)
+    # another department sees neither, while the community sees both
+    assert not selectors.case_visible(helper_handler).exists()
+    assert {sent.pk, waiting.pk} <= set(
+        selectors.case_visible(community_worker).values_list("pk", flat=True)
+    )
 
 
 def test_who_handled_a_case_may_not_rate_it(grid_worker, community_worker, grid_a):
