@@ -404,6 +404,15 @@ def category_catalogue_load() -> int:
 # --- intake -------------------------------------------------------------------------------
 
 
+def may_report(actor: Any) -> bool:
+    """Whether the pages should offer this person a report form (a leader reads only)."""
+    try:
+        _source_for(actor, None)
+    except Forbidden:
+        return False
+    return True
+
+
 def _source_for(actor: Any, requested: str | None) -> str:
     if isinstance(actor, ApiToken):
         return (

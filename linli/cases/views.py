@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from linli.cases import selectors, services
 from linli.cases.forms import ReportForm
 from linli.cases.models import OPEN_STATUSES, CasePhoto, RejectReason, Status, Urgency
-from linli.core.errors import ApplicationError, ValidationFailed
+from linli.core.errors import ApplicationError, Forbidden, ValidationFailed
 from linli.core.scoping import request_scope, scope_of
 from linli.core.views_support import AuthedRequest, roles_required
 
@@ -95,6 +95,8 @@ def _map_context(request: AuthedRequest, *, is_staff: bool) -> dict[str, Any]:
 def case_report_page(request: AuthedRequest) -> HttpResponse:
     """随手拍 / 巡查上报 / 热线登记: one form, fields shown by role."""
     user = request.user
+    if not services.may_report(user):  # said before the form is filled, not after
+        raise Forbidden("case_forbidden", "您的账号不能上报案件（只读角色）")
     is_operator = user.is_superuser or user.has_role(*OPERATOR_ROLES)
     is_grid = user.has_role("grid_worker")
     form = ReportForm(request.POST or None, user=user, is_operator=is_operator, is_grid=is_grid)
@@ -174,7 +176,7 @@ def case_mine(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "cases/list.html",
-        {"page": _page(request, rows), "title": "我的诉求", "mode": "mine"},
+        {"page": _page(request, rows), "title": "我的诉求", "mode": "mine", "can_report": True},
     )
 
 
@@ -185,7 +187,7 @@ def case_queue(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "cases/list.html",
-        {"page": _page(request, rows), "title": "我的待办", "mode": "queue"},
+        {"page": _page(request, rows), "title": "我的待办", "mode": "queue", "can_report": True},
     )
 
 
@@ -231,6 +233,7 @@ def case_desk(request: AuthedRequest) -> HttpResponse:
             "categories": [c for c in selectors.category_tree() if c.parent_id is None],
             "query": request.GET.get("q", ""),
             "overdue": overdue,
+            "can_report": services.may_report(request.user),
         },
     )
 

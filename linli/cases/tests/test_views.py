@@ -83,6 +83,21 @@ def test_the_same_report_sent_twice_by_its_reporter_is_registered_once(
     assert Case.objects.count() == 3
 
 
+def test_a_read_only_leader_is_offered_no_report_form(client, leader, town_staff_a):
+    client.force_login(leader)
+    desk = client.get(reverse("cases:desk"))
+    assert desk.status_code == 200
+    assert reverse("cases:report") not in desk.content.decode()
+    # the form itself says no before anything is typed
+    page = client.get(reverse("cases:report"))
+    assert page.status_code == 403
+    assert "您的账号不能上报案件（只读角色）" in page.content.decode()
+    # while the town's staff keep their 登记案件
+    client.force_login(town_staff_a)
+    assert reverse("cases:report") in client.get(reverse("cases:desk")).content.decode()
+    assert client.get(reverse("cases:report")).status_code == 200
+
+
 def test_a_fake_image_or_bad_form_changes_nothing(client, resident, grid_a):
     client.force_login(resident)
     fake = SimpleUploadedFile("x.jpg", b"#!/bin/sh\necho not an image", content_type="image/jpeg")
