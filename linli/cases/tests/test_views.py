@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from linli.accounts.models import Role
@@ -96,6 +97,36 @@ def test_a_read_only_leader_is_offered_no_report_form(client, leader, town_staff
     client.force_login(town_staff_a)
     assert reverse("cases:report") in client.get(reverse("cases:desk")).content.decode()
     assert client.get(reverse("cases:report")).status_code == 200
+
+
+def test_the_grid_workers_queue_shows_the_deadline_the_case_waits_on(
+    client, resident, grid_a, town_staff_a, grid_worker
+):
+    case = report(resident, grid_a)
+    case = services.case_dispatch(actor=town_staff_a, case_id=case.pk, worker_id=grid_worker.pk)
+    client.force_login(grid_worker)
+    queue = client.get(reverse("cases:queue")).content.decode()
+    # waiting to be signed for: the sign-for deadline, not the resolution's
+    assert f"签收期限 {timezone.localtime(case.sign_deadline):%m-%d %H:%M}" in queue
+    assert "办结期限" not in queue
+    services.case_sign(actor=grid_worker, case_id=case.pk)
+    case.refresh_from_db()
+    queue = client.get(reverse("cases:queue")).content.decode()
+    assert f"办结期限 {timezone.localtime(case.resolve_deadline):%m-%d %H:%M}" in queue
+    assert "签收期限" not in queue
+
+
+def test_a_report_sent_back_with_an_error_asks_for_the_photos_again(client, resident, grid_a):
+    client.force_login(resident)
+    fresh = client.get(reverse("cases:report")).content.decode()
+    assert 'data-testid="photos-again"' not in fresh
+    response = client.post(
+        reverse("cases:report"),
+        {"category": "env-garbage", "description": "灯坏", "region_code": grid_a.code[:12]},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "问题描述至少" in page
+    assert 'data-testid="photos-again"' in page and "请重新选择" in page
 
 
 def test_a_fake_image_or_bad_form_changes_nothing(client, resident, grid_a):
