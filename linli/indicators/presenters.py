@@ -127,6 +127,9 @@ def _units_needed(value: engine.Value) -> int:
     return math.ceil(value.target_value / 100 * value.units_total - 1e-9)
 
 
+ONLY_COUNTED = {"urban": "（只计城市社区）", "rural": "（只计农村社区）"}
+
+
 def why_text(indicator: Indicator, value: engine.Value, unit_level_label: str = "") -> str:
     """The numerator and denominator behind a value: why the figure is what it is."""
     # A measure's code means nothing to a reader: say in words what the figure waits for.
@@ -143,7 +146,9 @@ def why_text(indicator: Indicator, value: engine.Value, unit_level_label: str = 
             f"{measure_label(indicator.denominator)} {number(value.denominator, 2)}{den_unit}"
         )
         factor = float(indicator.factor)
-        return text + (f" × {number(factor, 0)}" if factor != 1 else "")
+        # Said, because the same measure elsewhere (生活圈 pages) counts town and country alike.
+        only = ONLY_COUNTED.get(indicator.applies_to, "")
+        return text + (f" × {number(factor, 0)}" if factor != 1 else "") + only
     if indicator.kind == "coverage":
         if value.is_unit or value.units_total is None:
             if _yes_no(indicator):

@@ -33,6 +33,9 @@ def test_overview_shows_coverage_by_town_and_drills_down(client, county_admin, c
     assert "籍山镇" in html and "三里镇" in html
     assert "100.0%" in html  # town A: 5 of 5 within 300 m
     assert "0.0%" in html  # town B: 0 of 1
+    # the cards say whom they count, unlike the evaluation's urban-only indicators
+    assert 'data-testid="share-' in html
+    assert 'data-testid="population-base"' in html and "只计城市社区居民" in html
     # drilling into town A lists its community
     page = client.get(
         reverse("access:overview") + "?region=340223100000&subject=type:elderly_station"

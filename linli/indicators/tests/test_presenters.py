@@ -103,3 +103,23 @@ def test_a_figure_without_data_says_in_words_what_it_waits_for_never_a_measure_c
     assert "数据暂时无法计算" in presenters.why_text(visits, broken)
     for text in (presenters.why_text(visits, missing), presenters.why_text(visits, broken)):
         assert "elderly" not in text and "_" not in text
+
+
+def test_a_ratio_counted_over_urban_communities_only_says_so():
+    circle = Indicator(
+        code="L",
+        name="15分钟生活圈",
+        kind="ratio",
+        numerator="within",
+        denominator="people",
+        factor=100,
+        applies_to="urban",
+    )
+    value = engine.Value("L", "c", "county", engine.TRACKED, value=88.8, numerator=1, denominator=2)
+    with measures.override(
+        measures.constant("within", {}, name="15分钟内可达人口", unit="人"),
+        measures.constant("people", {}, name="常住人口", unit="人"),
+    ):
+        assert presenters.why_text(circle, value).endswith("× 100（只计城市社区）")
+        circle.applies_to = "all"
+        assert "只计" not in presenters.why_text(circle, value)
