@@ -24,6 +24,14 @@ def test_town_staff_see_their_town_and_not_the_other(client, town_staff_a):
     assert "三里镇" not in html
 
 
+def test_the_tree_calls_a_regions_population_figure_what_it_is(client, town_staff_a):
+    # the region's own figure (statistics), not the registry's count of residents
+    Region.objects.filter(code="340223100001").update(population=403)
+    client.force_login(town_staff_a)
+    html = client.get(reverse("regions:tree")).content.decode()
+    assert "统计人口 403 人" in html and "不是居民库在册人数" in html
+
+
 def test_drilling_into_another_towns_region_answers_404(client, town_staff_a):
     client.force_login(town_staff_a)
     assert client.get(reverse("regions:tree") + "?root=340223106201").status_code == 404
