@@ -47,6 +47,10 @@
   chart("chart-top", {
     title: { text: t.top, textStyle: { fontSize: 14 } },
     tooltip: { trigger: "item" },
-    series: [{ type: "pie", radius: ["35%", "65%"], top: 30, data: data.top }]
+    // Category names wrap rather than end in "…" beside a phone's narrow ring.
+    series: [{
+      type: "pie", radius: ["30%", "55%"], top: 30, data: data.top,
+      label: { overflow: "break", width: 64, fontSize: 11 }
+    }]
   });
 })();

@@ -366,6 +366,11 @@ def test_a_resident_report_goes_round_the_loop_and_moves_the_three_rates(phone, 
         "解决率": ("50.0%", "1/2"),
         "满意率": ("50.0%", "1/2"),
     }, after
+    # and the table of rates reads on the phone without scrolling sideways
+    widths = page.get_by_test_id("rate-table").evaluate(
+        "t => [t.scrollWidth, t.parentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the rate table is wider than the screen: {widths}"
     case.refresh_from_db()
     assert case.status == Status.CLOSED and case.responded_in_time is True
     assert (case.is_solved, case.is_satisfied, case.rating_score) == (True, True, 5)
