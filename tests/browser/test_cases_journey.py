@@ -287,6 +287,14 @@ def test_a_resident_report_goes_round_the_loop_and_moves_the_three_rates(phone, 
     open_nav(phone, "受理派单")
     expect(page).to_have_url(phone.url("/cases/desk/"))
     phone.check("desk")
+    # every stage's tab is on the phone's screen, even with a count on each
+    page.get_by_test_id("desk-tabs").evaluate(
+        "ul => ul.querySelectorAll('a').forEach(a => { if (!a.querySelector('.badge'))"
+        " a.insertAdjacentHTML('beforeend', ' <span class=\"badge\">999</span>'); })"
+    )
+    for tab in page.get_by_test_id("desk-tabs").get_by_role("link").all():
+        box = tab.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 375, f"a tab is off screen: {box}"
     page.get_by_test_id("case-list").get_by_role("link", name=re.compile(case.number)).click()
     expect(page).to_have_url(phone.url(f"/cases/{case.pk}/"))
     expect(page.get_by_test_id("reporter")).to_contain_text("138****0001")
