@@ -3,6 +3,7 @@ desks, the supervisor board, statistics, the inbox and the case detail with its 
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -143,19 +144,25 @@ def case_report_page(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def case_nearby(request: AuthedRequest) -> HttpResponse:
-    """htmx: open cases of the same kind near the chosen point (附近已有相同问题)."""
+    """htmx, when a point is picked: where it is (the grid or community the case will go to:
+    without map tiles the reporter has nothing else to recognise), and open cases of the same
+    kind near it (附近已有相同问题)."""
     category = selectors.category_by_code(request.GET.get("category", ""))
     try:
         lng = float(request.GET.get("lng", ""))
         lat = float(request.GET.get("lat", ""))
     except ValueError:
         lng = lat = None  # type: ignore[assignment]
+    located = lng is not None and lat is not None and math.isfinite(lng) and math.isfinite(lat)
     found = (
         selectors.case_nearby_duplicates(category=category, lng=lng, lat=lat)
-        if category is not None
+        if category is not None and located
         else []
     )
-    return render(request, "cases/_nearby.html", {"found": found})
+    place = selectors.region_for_point(lng, lat) if located else None
+    return render(
+        request, "cases/_nearby.html", {"found": found, "located": located, "place": place}
+    )
 
 
 @login_required

@@ -18,7 +18,9 @@
   var marker = null;
 
   function lookNearby() {
-    if (!category.value || !lngInput.value || !window.htmx) { return; }
+    // Asked as soon as a point is picked: the answer names the place, and (once a category
+    // is chosen) the same problems nearby.
+    if (!lngInput.value || !window.htmx) { return; }
     var url = config.nearbyUrl + "?category=" + encodeURIComponent(category.value) +
       "&lng=" + encodeURIComponent(lngInput.value) + "&lat=" + encodeURIComponent(latInput.value);
     window.htmx.ajax("GET", url, { target: nearby, swap: "innerHTML" });

@@ -257,6 +257,8 @@ def test_a_resident_report_goes_round_the_loop_and_moves_the_three_rates(phone, 
         page.mouse.click(box["x"] + box["width"] / 2 + 25, box["y"] + box["height"] / 2 + 25)
     assert nearby.value.ok  # 附近已有相同问题 asked as soon as category and point are known
     expect(page.locator("#case-location-label")).to_contain_text("已选择位置")
+    # named, since an offline map has nothing to recognise: the case goes to 陵阳社区
+    expect(page.get_by_test_id("place-name")).to_contain_text("所在位置：陵阳社区")
     lng = float(form.locator("input[name=lng]").input_value())
     lat = float(form.locator("input[name=lat]").input_value())
     assert abs(lng - LINGYANG_CENTRE[0]) < 0.01 and abs(lat - LINGYANG_CENTRE[1]) < 0.01

@@ -276,6 +276,26 @@ def test_nearby_duplicates_are_offered_while_reporting(client, resident, other_r
     assert "附近已有相同问题" not in other_kind.content.decode()
 
 
+def test_a_picked_point_is_named_before_the_report_is_sent(client, resident, grid_a):
+    Region.objects.filter(code=grid_a.code[:12]).update(center_lng=118.3336, center_lat=30.9197)
+    selectors.region_cache_reset()
+    client.force_login(resident)
+    where = selectors.region_for_point(118.3340, 30.9199)
+    assert where is not None and where.code.startswith(grid_a.code[:12])
+    # a point picked before any category: where the case will go, and no duplicates asked
+    page = client.get(reverse("cases:nearby"), {"lng": "118.3340", "lat": "30.9199"})
+    html = page.content.decode()
+    assert page.status_code == 200 and f"所在位置：{where.name}" in html
+    assert "附近已有相同问题" not in html
+    # a point far from every community says so; no point, no words
+    far = client.get(reverse("cases:nearby"), {"lng": "100.0", "lat": "10.0"}).content.decode()
+    assert "这个位置不在本县的社区附近" in far and "所在位置" not in far
+    for bad in ({}, {"lng": "nan", "lat": "30.9"}, {"lng": "x", "lat": "y"}):
+        answer = client.get(reverse("cases:nearby"), bad)
+        assert answer.status_code == 200
+        assert 'data-testid="place-name"' not in answer.content.decode()
+
+
 def test_following_a_nearby_case_informs_the_follower(client, resident, other_resident, grid_a):
     case = report(resident, grid_a, lng=118.3336, lat=30.9197)
     client.force_login(other_resident)
