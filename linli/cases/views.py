@@ -152,8 +152,8 @@ def case_nearby(request: AuthedRequest) -> HttpResponse:
         lng = float(request.GET.get("lng", ""))
         lat = float(request.GET.get("lat", ""))
     except ValueError:
-        lng = lat = None  # type: ignore[assignment]
-    located = lng is not None and lat is not None and math.isfinite(lng) and math.isfinite(lat)
+        lng = lat = math.nan
+    located = math.isfinite(lng) and math.isfinite(lat)
     found = (
         selectors.case_nearby_duplicates(category=category, lng=lng, lat=lat)
         if category is not None and located
