@@ -17,6 +17,7 @@ from linli.access.tests.factories import LAT, lane_geojson, lng, make_street
 from linli.accounts.models import Role
 from linli.accounts.tests.factories import TEST_PASSWORD, user_with_role
 from linli.people.tests.factories import make_building, make_household, make_resident
+from tests.browser.test_journeys import open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,8 +50,10 @@ def test_planner_imports_a_network_reads_the_gaps_and_sites_three_stations(
     phone.check("home")
 
     # the network page, through the menu (管理 folds the administrators' entries)
-    page.locator(".navbar-toggler").click()
+    # (waiting for the collapse to settle open: a tap mid-animation is lost on a busy machine)
+    open_menu(page)
     page.get_by_test_id("nav-admin").click()
+    expect(page.get_by_test_id("nav-admin")).to_have_attribute("aria-expanded", "true")
     page.get_by_test_id("nav").get_by_role("link", name="路网与计算").click()
     expect(page).to_have_url(phone.url("/access/network/"))
     # no network yet: distances would be straight-line estimates
