@@ -317,6 +317,12 @@ def test_acting_on_a_stale_version_is_a_conflict(resident, grid_a, town_staff_a,
     assert "刚被他人处理" in error.value.message
     case.refresh_from_db()
     assert case.status == Status.ACCEPTED
+    # while the operator who acted, on a stale second tab, is told it was them
+    with pytest.raises(Conflict) as own:
+        services.case_reject(
+            actor=town_staff_a, case_id=case.pk, reason="invalid", note="无效", version=seen
+        )
+    assert own.value.message.startswith("您刚在另一个页面处理过该案件（当前状态：已受理）")
 
 
 @pytest.mark.django_db(transaction=True)
