@@ -187,6 +187,9 @@ def test_move_and_leave_pages(client, worker, home, grid_a):
     resident = make_resident(home, name="张三")
     target = make_household(grid_a, number="A2", address="陵阳路2号")
     client.force_login(worker)
+    # the record's history section promises moves only (edits are in the audit log)
+    before = client.get(reverse("people:resident_detail", args=[resident.pk])).content.decode()
+    assert "迁入迁出记录" in before and "暂无迁入迁出" in before and "变动记录" not in before
     url = reverse("people:resident_move", args=[resident.pk])
     assert "陵阳路2号" in client.get(url).content.decode()
     html = client.post(
