@@ -24,7 +24,7 @@ from linli.cases import selectors, services
 from linli.cases.forms import ReportForm
 from linli.cases.models import OPEN_STATUSES, CasePhoto, RejectReason, Status, Urgency
 from linli.core.errors import ApplicationError, Forbidden, ValidationFailed
-from linli.core.scoping import request_scope, scope_of
+from linli.core.scoping import LEVEL_PREFIX_LENGTH, request_scope, scope_of
 from linli.core.views_support import AuthedRequest, roles_required
 
 OPERATOR_ROLES = ("county_admin", "town_staff", "community_worker")
@@ -280,6 +280,15 @@ def _month_start(text: str | None, default: datetime) -> datetime:
     return default
 
 
+STATS_GROUPINGS = (
+    ("town", _("按镇街")),
+    ("community", _("按社区")),
+    ("department", _("按部门")),
+    ("category", _("按分类")),
+    ("month", _("按月份")),
+)
+
+
 @roles_required("county_admin", "town_staff", "community_worker", "leader")
 def case_stats(request: AuthedRequest) -> HttpResponse:
     """响应率 · 解决率 · 满意率 and handling statistics by region, department, category, month."""
@@ -293,9 +302,15 @@ def case_stats(request: AuthedRequest) -> HttpResponse:
         request.GET.get("end"), now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     )
     end = (end_month + timedelta(days=32)).replace(day=1)
-    group_by = request.GET.get("by", "town")
-    if group_by not in selectors.GROUPINGS:
-        group_by = "town"
+    # Grouping by town means something only to who sees several towns (county staff, leaders):
+    # a town's or a community's staff group by community.
+    county_wide = scope.is_global or any(
+        len(prefix) <= LEVEL_PREFIX_LENGTH["county"] for prefix in scope.prefixes
+    )
+    groupings = [(key, label) for key, label in STATS_GROUPINGS if county_wide or key != "town"]
+    group_by = request.GET.get("by", "")
+    if group_by not in selectors.GROUPINGS or group_by not in dict(groupings):
+        group_by = groupings[0][0]
     visible = selectors.case_visible(scope)
     totals = selectors.case_rate_totals(visible, start=start, end=end)
     rows = selectors.case_rate_labels(
@@ -332,13 +347,7 @@ def case_stats(request: AuthedRequest) -> HttpResponse:
             "rows": rows,
             "chart": chart,
             "group_by": group_by,
-            "groupings": [
-                ("town", _("按镇街")),
-                ("community", _("按社区")),
-                ("department", _("按部门")),
-                ("category", _("按分类")),
-                ("month", _("按月份")),
-            ],
+            "groupings": groupings,
             "start": start.strftime("%Y-%m"),
             "end": end_month.strftime("%Y-%m"),
         },

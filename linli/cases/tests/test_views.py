@@ -129,6 +129,21 @@ def test_a_report_sent_back_with_an_error_asks_for_the_photos_again(client, resi
     assert 'data-testid="photos-again"' in page and "请重新选择" in page
 
 
+def test_statistics_group_by_town_only_for_who_sees_several_towns(
+    client, resident, grid_a, community_worker, county_admin
+):
+    report(resident, grid_a)
+    client.force_login(community_worker)
+    page = client.get(reverse("cases:stats")).content.decode()
+    # a community's worker groups by community: no town row standing for their own cases
+    assert 'value="town"' not in page
+    assert '<option value="community" selected>' in page
+    assert 'value="town"' not in client.get(reverse("cases:stats") + "?by=town").content.decode()
+    client.force_login(county_admin)
+    page = client.get(reverse("cases:stats")).content.decode()
+    assert '<option value="town" selected>' in page
+
+
 def test_a_fake_image_or_bad_form_changes_nothing(client, resident, grid_a):
     client.force_login(resident)
     fake = SimpleUploadedFile("x.jpg", b"#!/bin/sh\necho not an image", content_type="image/jpeg")
