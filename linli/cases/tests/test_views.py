@@ -222,16 +222,22 @@ def test_the_loop_through_the_pages(client, resident, grid_a, town_staff_a, depa
     assert case.number in client.get(reverse("cases:mine")).content.decode()
 
 
-def test_the_second_person_gets_a_clear_409_page(client, resident, grid_a, town_staff_a):
+def test_the_second_person_gets_a_clear_409_page(
+    client, resident, grid_a, town_staff_a, community_worker
+):
     case = report(resident, grid_a)
     client.force_login(town_staff_a)
     client.post(reverse("cases:act", args=[case.pk, "accept"]), {"version": case.version})
-    response = client.post(
-        reverse("cases:act", args=[case.pk, "reject"]),
-        {"version": case.version, "reason": "invalid", "note": "无效"},
-    )
+    stale = {"version": case.version, "reason": "invalid", "note": "无效"}
+    client.force_login(community_worker)
+    response = client.post(reverse("cases:act", args=[case.pk, "reject"]), stale)
     assert response.status_code == 409
     assert "刚被他人处理" in response.content.decode()
+    # the one who acted, on their own stale page, is told it was them
+    client.force_login(town_staff_a)
+    response = client.post(reverse("cases:act", args=[case.pk, "reject"]), stale)
+    assert response.status_code == 409
+    assert "您刚在另一个页面处理过该案件" in response.content.decode()
 
 
 def test_a_bad_action_input_is_a_message_and_changes_nothing(
