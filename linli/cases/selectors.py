@@ -186,7 +186,7 @@ def case_just_reported_by(
         created_at__gte=timezone.now() - RESUBMIT_WINDOW,
     )
     if region_code:
-        cases = cases.filter(region_code__startswith=region_code)
+        cases = cases.filter(starts_with("region_code", region_code))
     return cases.order_by("-created_at").first()
 
 

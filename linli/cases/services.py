@@ -136,8 +136,8 @@ def _lock(actor: Any, case_id: int | str, version: int | None) -> Case:
     )
     if version is not None and int(version) != case.version:
         # A stale page of one's own (a second tab, the back button) is not "someone else".
-        last_actor = case.events.order_by("-created_at", "-id").values_list("actor_id", flat=True)
-        by_self = isinstance(actor, User) and last_actor.first() == actor.pk
+        steps = case.events.order_by("-created_at", "-id").values_list("actor_id", flat=True)
+        by_self = isinstance(actor, User) and steps.first() == actor.pk
         who = "您刚在另一个页面处理过该案件" if by_self else "该案件刚被他人处理"
         raise Conflict(
             "case_changed",
